@@ -92,12 +92,14 @@ class DecodeConfig(StrictModel):
     backend: Literal["auto", "flashlight", "ctcdecode"] = "auto"
 
 
-def config_class(domain: Domain) -> type[StrictModel]:
+def config_class(domain: Domain, task: str | None = None) -> type[StrictModel]:
+    """The typed config of a domain; ``task`` is how the config names it (a name or an import path)."""
+    task = task or domain.name
     model_cls = CTCModelConfig if domain.kind == "ctc" else ClassifierModelConfig
     return create_model(
         f"{domain.name.title()}Config",
         __base__=StrictModel,
-        task=(Literal[domain.name], domain.name),  # type: ignore[valid-type]
+        task=(Literal[task], task),  # type: ignore[valid-type]
         data=(DataConfig, DataConfig()),
         model=(model_cls, model_cls()),
         features=(domain.features_config, domain.features_config()),
@@ -155,7 +157,7 @@ def build_config(raw: dict, source: str = "config"):
         raise SuiteError(f"{source}: missing key 'task' (one of the installed domains)")
     domain = get_domain(task, source=source)
     try:
-        return config_class(domain).model_validate(raw)
+        return config_class(domain, task).model_validate(raw)
     except ValidationError as err:
         raise SuiteError(describe_validation_error(err, source)) from None
 

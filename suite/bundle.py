@@ -1,0 +1,56 @@
+"""Model bundles: one self-describing file (weights, config, vocabulary/labels, suite version).
+
+Saved with torch.save and loaded with ``weights_only=True``: plain tensors and containers only, so a
+bundle cannot run code on load.
+"""
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from pathlib import Path
+
+import torch
+
+from .errors import SuiteError
+from .io import atomic_write_bytes
+
+FORMAT = 1  # bump on incompatible changes; older readers refuse newer bundles
+
+
+def save_bundle(path: str | Path, *, domain: str, config: dict, state_dict: dict, vocab: list[str] | None = None,
+                labels: list[str] | None = None, metrics: dict | None = None) -> Path:
+    from . import __version__
+
+    payload = {
+        "format": FORMAT,
+        "suite_version": __version__,
+        "domain": domain,
+        "config": config,
+        "vocab": vocab,
+        "labels": labels,
+        "metrics": metrics or {},
+        "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()},
+    }
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def load_bundle(path: str | Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise SuiteError("model bundle not found", path)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        first = str(err).strip().splitlines()[0][:160] if str(err).strip() else "unsafe content"
+        raise SuiteError(f"refused: the bundle holds objects that are not plain data ({first})", path) from None
+    except (RuntimeError, zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+        raise SuiteError(f"not a readable model bundle ({type(err).__name__})", path) from None
+    if not isinstance(payload, dict) or "format" not in payload or "state_dict" not in payload:
+        raise SuiteError("not a Sequence Suite model bundle", path)
+    if not isinstance(payload["format"], int) or payload["format"] > FORMAT:
+        raise SuiteError(f"bundle format {payload['format']} is newer than this suite reads ({FORMAT}); "
+                         f"upgrade sequence-suite (bundle written by {payload.get('suite_version')})", path)
+    return payload

@@ -1,0 +1,135 @@
+"""The `suite` command line. Core commands here; each domain adds its own (transcribe, read, label, ...)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .cli_tools import add_decode_options, decode_overrides, example_epilog
+from .errors import SuiteError
+
+
+def _parser_kwargs(help: str, example: str) -> dict:
+    return dict(help=help, description=help, epilog=example_epilog(example),
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def cmd_train(args) -> int:
+    from .train import train
+
+    train(args.config, args.set or [], args.out, resume=args.resume)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate
+    from .inference import load_predictor
+
+    predictor = load_predictor(args.model, device=args.device, **decode_overrides(args))
+    result = evaluate(predictor, args.manifest, allow_outside=args.allow_outside_paths,
+                      batch_size=args.batch_size, num_workers=args.workers, quiet=args.json)
+    pairs = result.pop("_pairs", None)
+    matrix = result.pop("_confusion", None)
+    if args.confusion:
+        if matrix is None:
+            raise SuiteError("--confusion applies to classification models")
+        from .plots import plot_confusion
+
+        plot_confusion(matrix, predictor.labels, args.confusion)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k}: {v}")
+        if pairs and args.show_errors:
+            for ref, hyp in pairs:
+                if ref != hyp:
+                    print(f"  ref: {ref}\n  hyp: {hyp}")
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    path = args.prepare_run(args)
+    if path:
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .registry import domains
+
+    parser = argparse.ArgumentParser(
+        prog="suite", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Sequence Suite: turn sequences (speech, video, online handwriting) into labels.",
+        epilog="examples:\n  suite transcribe examples/speech/*.wav\n  suite train configs/speech-cpu.yaml "
+               "--set data.train=data/train.jsonl --set data.valid=data/valid.jsonl --out runs/speech\n"
+               "  suite evaluate runs/speech/model.pt --manifest data/test.jsonl --json")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"sequence-suite {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("train", **_parser_kwargs(
+        "train a model from a recipe config; writes RUN/model.pt",
+        "suite train configs/speech-cpu.yaml --set data.train=d/train.jsonl --set data.valid=d/valid.jsonl --out runs/s"))
+    p.add_argument("config", help="recipe YAML (see configs/)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key (repeatable)")
+    p.add_argument("--out", metavar="RUN", help="run folder (default runs/<config name>)")
+    p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoints/last.ckpt")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", **_parser_kwargs(
+        "score a model on a manifest (WER/CER or accuracy)",
+        "suite evaluate speech-digits --manifest data/test.jsonl --json"))
+    p.add_argument("model", help="bundle path or bundled model name")
+    p.add_argument("--manifest", required=True, help="JSONL manifest with targets")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--workers", type=int, default=2, help="data loading processes")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--allow-outside-paths", action="store_true", help="allow manifest paths outside its folder")
+    p.add_argument("--confusion", metavar="PNG", help="draw the confusion matrix (classification)")
+    p.add_argument("--show-errors", action="store_true", help="print reference/hypothesis pairs that differ")
+    add_decode_options(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("prepare", **_parser_kwargs(
+        "convert a dataset into DIR/manifest.jsonl", "suite prepare fsdd ~/fsdd/recordings --out data/fsdd"))
+    formats = sub_formats = p.add_subparsers(dest="format", metavar="FORMAT")
+    for dom in domains().values():
+        for fmt, (add_args, run) in dom.prepare_formats.items():
+            fp = formats.add_parser(fmt, help=f"{dom.name}: {fmt}", description=f"{dom.name} dataset format '{fmt}'")
+            fp.add_argument("source", metavar="SOURCE")
+            fp.add_argument("--out", required=True, metavar="DIR")
+            add_args(fp)
+            fp.set_defaults(func=cmd_prepare, prepare_run=run)
+    del sub_formats
+
+    for dom in domains().values():
+        if dom.add_commands:
+            dom.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except SuiteError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Datasets over manifest rows, padding collate, and length-bucketed batching (DDP-aware)."""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from .errors import SuiteError
+from .manifest import Row
+
+
+@dataclass
+class Batch:
+    inputs: torch.Tensor  # padded, time second: [B, T, ...]
+    lengths: torch.Tensor  # [B]
+    targets: torch.Tensor | None  # ctc: concatenated token ids; classify: [B] class ids
+    target_lengths: torch.Tensor | None
+    ids: list[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (id, reason) of corrupt samples
+
+    def pin_memory(self):
+        self.inputs = self.inputs.pin_memory()
+        return self
+
+
+class ManifestDataset(Dataset):
+    """Loads each row with the domain's loader; a corrupt sample becomes ``(id, reason)`` to skip and count."""
+
+    def __init__(self, rows: Sequence[Row], domain, features_cfg, augment_cfg=None, encode_target=None,
+                 seed: int = 0, max_file_mb: float | None = None):
+        self.rows = list(rows)
+        self.domain = domain
+        self.features_cfg = features_cfg
+        self.augment_cfg = augment_cfg
+        self.encode_target = encode_target
+        self.seed = seed
+        self.max_bytes = max_file_mb * 2**20 if max_file_mb else None
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int):
+        row = self.rows[index]
+        # a per-sample, per-epoch rng keeps augmentation reproducible regardless of worker count
+        rng = random.Random(hash((self.seed, self.epoch, index)) & 0xFFFFFFFF)
+        try:
+            if self.max_bytes is not None:
+                import os
+
+                size = os.path.getsize(row.path)
+                if size > self.max_bytes:
+                    raise SuiteError(f"file is {size / 2**20:.0f} MB, over the {self.max_bytes / 2**20:.0f} MB limit",
+                                     row.path)
+            x = self.domain.load(row.path, self.features_cfg, self.augment_cfg, rng)
+            if not isinstance(x, torch.Tensor) or x.shape[0] == 0:
+                raise SuiteError("no usable content", row.path)
+            target = self.encode_target(row.target) if self.encode_target else None
+        except (SuiteError, OSError) as err:
+            return row.id, str(err)
+        return row.id, x, target
+
+
+def collate(items: list) -> Batch:
+    good = [it for it in items if len(it) == 3]
+    skipped = [it for it in items if len(it) == 2]
+    if not good:
+        return Batch(torch.zeros(0), torch.zeros(0, dtype=torch.long), None, None, [], skipped)
+    ids, xs, targets = zip(*good)
+    lengths = torch.tensor([x.shape[0] for x in xs], dtype=torch.long)
+    padded = xs[0].new_zeros((len(xs), int(lengths.max()), *xs[0].shape[1:]))
+    for i, x in enumerate(xs):
+        padded[i, : x.shape[0]] = x
+    tgt = tgt_len = None
+    if targets[0] is not None:
+        if isinstance(targets[0], torch.Tensor):
+            tgt_len = torch.tensor([t.numel() for t in targets], dtype=torch.long)
+            tgt = torch.cat(list(targets)).long()
+        else:
+            tgt = torch.tensor(targets, dtype=torch.long)
+    return Batch(padded, lengths, tgt, tgt_len, list(ids), skipped)
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of similar length: sort by length within large shuffled pools, then shuffle the batches.
+
+    Distributed: every rank builds the same batch list from (seed, epoch) and takes every world-th batch,
+    so ranks see disjoint samples; the list is cut to a multiple of the world size.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, *, shuffle: bool = True, bucket: bool = True,
+                 seed: int = 0, pool_batches: int = 50, rank: int = 0, world_size: int = 1, drop_last: bool = False):
+        self.lengths = list(lengths)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.bucket = bucket
+        self.seed = seed
+        self.pool = pool_batches * batch_size
+        self.rank = rank
+        self.world_size = world_size
+        self.drop_last = drop_last
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def batches(self) -> list[list[int]]:
+        rng = random.Random(self.seed * 1000003 + self.epoch)
+        order = list(range(len(self.lengths)))
+        if self.shuffle:
+            rng.shuffle(order)
+        if self.bucket:
+            if self.shuffle:
+                pools = [order[i:i + self.pool] for i in range(0, len(order), self.pool)]
+                order = [j for pool in pools for j in sorted(pool, key=lambda k: self.lengths[k])]
+            else:
+                order.sort(key=lambda k: self.lengths[k])
+        batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        if self.drop_last and batches and len(batches[-1]) < self.batch_size:
+            batches.pop()
+        if self.shuffle:
+            rng.shuffle(batches)
+        if self.world_size > 1:
+            usable = len(batches) // self.world_size * self.world_size
+            batches = batches[:usable][self.rank::self.world_size]
+        return batches
+
+    def __iter__(self):
+        return iter(self.batches())
+
+    def __len__(self) -> int:
+        n = len(self.lengths) // self.batch_size if self.drop_last else math.ceil(len(self.lengths) / self.batch_size)
+        return n // self.world_size if self.world_size > 1 else n
+
+
+def padding_efficiency(lengths: Sequence[int], batches: Sequence[Sequence[int]]) -> float:
+    """Real steps / padded steps over the given batches."""
+    real = sum(lengths[i] for b in batches for i in b)
+    padded = sum(max(lengths[i] for i in b) * len(b) for b in batches if b)
+    return real / padded if padded else 1.0

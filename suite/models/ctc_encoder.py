@@ -1,0 +1,134 @@
+"""BiLSTM-CTC encoder: [projection] -> [strided-conv subsampling] -> stacked (Bi)LSTM/GRU -> linear -> log-probs.
+
+Exact under padding: a sequence gives the same output alone and inside a padded batch. The backward
+direction never reads padding, either through a PackedSequence (the fast path on cuDNN) or by reversing
+each sequence within its own length on the padded batch (the fast path on CPU, where torch's packed LSTM
+is ~8x slower).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+def length_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """[B, T] bool mask, True on valid steps."""
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each sequence of a [B, T, F] batch within its own length; padding stays in place."""
+    T = x.shape[1]
+    steps = torch.arange(T, device=x.device)[None, :]
+    idx = torch.where(steps < lengths[:, None], lengths[:, None] - 1 - steps, steps)
+    return x.gather(1, idx[:, :, None].expand(-1, -1, x.shape[2]))
+
+
+class ConvSubsampler(nn.Module):
+    """Strided 1-D convolutions over time, each halving the frame rate; padding is re-zeroed after each."""
+
+    def __init__(self, in_dim: int, channels: int, factor: int):
+        super().__init__()
+        n = {1: 0, 2: 1, 4: 2, 8: 3}[factor]
+        dims = [in_dim] + [channels] * n
+        self.convs = nn.ModuleList(nn.Conv1d(dims[i], dims[i + 1], 3, stride=2, padding=1) for i in range(n))
+        self.out_dim = dims[-1]
+
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        for _ in self.convs:
+            lengths = (lengths - 1) // 2 + 1
+        return lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = x.transpose(1, 2)  # [B, F, T]
+        for conv in self.convs:
+            x = x * length_mask(lengths, x.shape[2])[:, None, :].to(x.dtype)
+            x = torch.relu(conv(x))
+            lengths = (lengths - 1) // 2 + 1
+        x = x * length_mask(lengths, x.shape[2])[:, None, :].to(x.dtype)
+        return x.transpose(1, 2), lengths
+
+
+class RecurrentStack(nn.Module):
+    """Stacked uni/bidirectional LSTM or GRU; each direction is its own module so both paths are exact."""
+
+    def __init__(self, in_dim: int, hidden: int, layers: int, rnn: str = "lstm", bidirectional: bool = True,
+                 dropout: float = 0.0, pack: str = "auto"):
+        super().__init__()
+        cell = {"lstm": nn.LSTM, "gru": nn.GRU}[rnn]
+        dirs = 2 if bidirectional else 1
+        self.bidirectional = bidirectional
+        self.pack = pack
+        self.forward_rnns = nn.ModuleList()
+        self.backward_rnns = nn.ModuleList()
+        for i in range(layers):
+            d = in_dim if i == 0 else hidden * dirs
+            self.forward_rnns.append(cell(d, hidden, batch_first=True))
+            if bidirectional:
+                self.backward_rnns.append(cell(d, hidden, batch_first=True))
+        self.dropout = nn.Dropout(dropout)
+        self.out_dim = hidden * dirs
+
+    def use_packing(self, device: torch.device) -> bool:
+        return self.pack == "packed" or (self.pack == "auto" and device.type == "cuda")
+
+    @staticmethod
+    def _run_packed(rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = rnn(packed)
+        return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = self.use_packing(x.device)
+        mask = length_mask(lengths, x.shape[1])[:, :, None].to(x.dtype)
+        for i, fwd in enumerate(self.forward_rnns):
+            if i:
+                x = self.dropout(x)
+            if packed:
+                outs = [self._run_packed(fwd, x, lengths)]
+                if self.bidirectional:
+                    rev = reverse_padded(x, lengths)
+                    outs.append(reverse_padded(self._run_packed(self.backward_rnns[i], rev, lengths), lengths))
+            else:
+                # forward direction over the padded batch is exact on valid steps: padding comes after them
+                outs = [fwd(x)[0]]
+                if self.bidirectional:
+                    rev = reverse_padded(x, lengths)
+                    outs.append(reverse_padded(self.backward_rnns[i](rev)[0], lengths))
+            x = torch.cat(outs, dim=2) * mask
+        return x
+
+
+class CTCEncoder(nn.Module):
+    """Features [B, T, F] + lengths -> CTC log-probs [B, T', V] (blank = 0) + output lengths.
+
+    Args:
+        input_dim: feature size per time step.
+        vocab_size: number of output classes including the blank.
+        input_proj: optional size of a linear projection applied first.
+        subsample: time subsampling factor (1, 2, 4, 8) by strided convolutions.
+    """
+
+    def __init__(self, input_dim: int, vocab_size: int, *, input_proj: int | None = None, subsample: int = 1,
+                 subsample_channels: int = 256, rnn: str = "lstm", layers: int = 3, hidden: int = 256,
+                 bidirectional: bool = True, dropout: float = 0.1, pack: str = "auto"):
+        super().__init__()
+        self.proj = nn.Linear(input_dim, input_proj) if input_proj else None
+        dim = input_proj or input_dim
+        self.subsampler = ConvSubsampler(dim, subsample_channels, subsample)
+        self.rnn = RecurrentStack(self.subsampler.out_dim, hidden, layers, rnn, bidirectional, dropout, pack)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.rnn.out_dim, vocab_size)
+        self.subsample = subsample
+
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        return self.subsampler.output_lengths(lengths)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.proj is not None:
+            x = self.proj(x)
+        x, lengths = self.subsampler(x, lengths)
+        x = self.rnn(x, lengths)
+        logits = self.head(self.dropout(x))
+        return logits.float().log_softmax(dim=-1), lengths
