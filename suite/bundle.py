@@ -41,11 +41,13 @@ def load_bundle(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise SuiteError("model bundle not found", path)
+    if not zipfile.is_zipfile(path):
+        raise SuiteError("not a readable model bundle (not a torch.save archive)", path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()[0][:160] if str(err).strip() else "unsafe content"
-        raise SuiteError(f"refused: the bundle holds objects that are not plain data ({first})", path) from None
+    except pickle.UnpicklingError:
+        raise SuiteError("refused: the bundle holds objects other than tensors and plain containers, "
+                         "which could run code on load", path) from None
     except (RuntimeError, zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
         raise SuiteError(f"not a readable model bundle ({type(err).__name__})", path) from None
     if not isinstance(payload, dict) or "format" not in payload or "state_dict" not in payload:

@@ -1,0 +1,22 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+# subprocesses (DataLoader workers, CLI runs) must find tests.toy_domain too
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data():
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not available")
+    return SHARED

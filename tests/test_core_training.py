@@ -1,0 +1,120 @@
+"""`suite train` / `evaluate` / `suite.load` end to end on the toy domains (tests/toy_domain.py)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+import suite
+from suite.cli import main
+from tests.toy_domain import make_clip_set, make_ctc_set
+
+
+def write_config(path: Path, task: str, **sections) -> Path:
+    path.write_text(yaml.safe_dump({"task": task, **sections}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def ctc_run(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ctc")
+    make_ctc_set(d / "train", 240, seed=1)
+    make_ctc_set(d / "valid", 40, seed=2)
+    cfg = write_config(d / "toy.yaml", "tests.toy_domain:CTC",
+                       data={"train": str(d / "train/manifest.jsonl"), "valid": str(d / "valid/manifest.jsonl"),
+                             "num_workers": 0},
+                       model={"layers": 2, "hidden": 32, "dropout": 0.0},
+                       train={"max_epochs": 14, "batch_size": 16, "checkpoint_every_steps": 50,
+                              "optim": {"lr": 0.01, "warmup_steps": 20}})
+    assert main(["train", str(cfg), "--out", str(d / "run")]) == 0
+    return d
+
+
+def test_tiny_ctc_task_is_learned(ctc_run, capsys):
+    assert main(["evaluate", str(ctc_run / "run/model.pt"), "--manifest", str(ctc_run / "valid/manifest.jsonl"),
+                 "--json", "--workers", "0"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["samples"] == 40 and result["skipped"] == 0
+    assert result["cer"] < 0.05
+
+
+def test_run_folder_has_bundle_logs_and_checkpoints(ctc_run):
+    run = ctc_run / "run"
+    assert (run / "model.pt").is_file() and (run / "config.yaml").is_file()
+    assert (run / "checkpoints/last.ckpt").is_file() and (run / "checkpoints/best.ckpt").is_file()
+    assert (run / "logs/metrics.csv").is_file()
+    assert list((run / "logs").glob("events.out.tfevents.*"))
+
+
+def test_bundle_predicts_from_python(ctc_run):
+    model = suite.load(str(ctc_run / "run/model.pt"))
+    rows = [json.loads(x) for x in (ctc_run / "valid/manifest.jsonl").read_text().splitlines()][:4]
+    files = [str(ctc_run / "valid" / r["audio"]) for r in rows]
+    out = model.predict(files + [str(ctc_run / "missing.npy")])
+    assert [r["file"] for r in out] == files + [str(ctc_run / "missing.npy")]
+    hits = sum(r.get("text") == r_["text"].lower() for r, r_ in zip(out, rows))
+    assert hits >= 3
+    assert "not found" in out[-1]["error"]
+    beam = suite.load(str(ctc_run / "run/model.pt"))
+    beam.config.decode.decoder = "beam"
+    assert [r["text"] for r in beam.predict(files)] == [r["text"] for r in out[:4]]
+
+
+def test_resume_continues_the_step_count(ctc_run):
+    run = ctc_run / "run"
+    before = torch.load(run / "checkpoints/last.ckpt", weights_only=False)["global_step"]
+    cfg = ctc_run / "toy.yaml"
+    assert main(["train", str(cfg), "--out", str(run), "--resume", "--set", "train.max_epochs=15"]) == 0
+    after = torch.load(run / "checkpoints/last.ckpt", weights_only=False)["global_step"]
+    assert after == before + 15  # one more epoch of 240/16 batches
+
+
+def test_corrupt_samples_are_skipped_and_counted(tmp_path, capsys):
+    make_ctc_set(tmp_path / "train", 64, seed=3)
+    make_ctc_set(tmp_path / "valid", 8, seed=4)
+    (tmp_path / "train/utt0001.npy").write_bytes(b"garbage")
+    (tmp_path / "train/utt0002.npy").unlink()
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC",
+                       data={"train": str(tmp_path / "train/manifest.jsonl"),
+                             "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
+                       model={"layers": 1, "hidden": 8}, train={"max_epochs": 1, "batch_size": 8})
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 2 corrupt sample(s)" in err and "utt0001.npy" in err
+    assert suite.load(str(tmp_path / "run/model.pt")).metrics["skipped"] == 2
+
+
+def test_tiny_classification_task_is_learned(tmp_path, capsys):
+    make_clip_set(tmp_path / "train", 90, seed=1)
+    make_clip_set(tmp_path / "valid", 30, seed=2)
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CLASSIFY",
+                       data={"train": str(tmp_path / "train/manifest.jsonl"),
+                             "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
+                       model={"cnn_channels": 8, "spatial_grid": 2, "feature_dim": 32, "hidden": 32},
+                       train={"max_epochs": 12, "batch_size": 16, "optim": {"lr": 0.003, "warmup_steps": 10}})
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    png = tmp_path / "confusion.png"
+    assert main(["evaluate", str(tmp_path / "run/model.pt"), "--manifest", str(tmp_path / "valid/manifest.jsonl"),
+                 "--json", "--workers", "0", "--confusion", str(png)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["accuracy"] >= 0.9 and result["top5"] == 1.0 and "mean_class_accuracy" in result
+    assert png.stat().st_size > 1000
+    pred = suite.load(str(tmp_path / "run/model.pt")).predict([str(tmp_path / "valid/clip0000.npy")])[0]
+    assert pred["label"] == "right" and 0 < pred["confidence"] <= 1 and len(pred["top_k"]) == 3
+
+
+def test_training_needs_manifests_and_a_writable_run(tmp_path, capsys):
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC")
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 2
+    assert "data.train and data.valid" in capsys.readouterr().err
+    sets = ["--set", "data.train=t.jsonl", "--set", "data.valid=v.jsonl"]
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--resume", *sets]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("")
+    assert main(["train", str(cfg), "--out", str(tmp_path / "afile/run"), *sets]) == 2
+    assert "cannot write here" in capsys.readouterr().err
+    assert main(["train", str(tmp_path / "nope.yaml")]) == 2
+    assert "config file not found" in capsys.readouterr().err

@@ -1,0 +1,247 @@
+"""Config, manifests, batching, decoding, metrics and bundles."""
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from suite.bundle import FORMAT, load_bundle, save_bundle
+from suite.config import apply_overrides, build_config, load_config
+from suite.data import BucketBatchSampler, collate, padding_efficiency
+from suite.decoding import BeamDecoder, greedy_decode, word_times
+from suite.errors import SuiteError
+from suite.io import atomic_write_text
+from suite.manifest import read_manifest
+from suite.metrics import cer, confusion_matrix, mean_class_accuracy, topk_accuracy, wer
+
+TOY = "tests.toy_domain:CTC"
+
+
+# --- config -----------------------------------------------------------------------------------------
+def test_config_defaults_and_overrides(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text(f"task: {TOY}\nmodel: {{layers: 2}}\n")
+    cfg = load_config(p, ["model.hidden=64", "train.optim.lr=0.01", "data.train=x.jsonl"])
+    assert (cfg.model.layers, cfg.model.hidden, cfg.train.optim.lr, cfg.data.train) == (2, 64, 0.01, "x.jsonl")
+    assert cfg.train.grad_clip  # clipping is on by default
+
+
+@pytest.mark.parametrize("raw,needle", [
+    ({"task": TOY, "model": {"layerz": 2}}, "unknown key 'model.layerz'"),
+    ({"task": TOY, "train": {"optim": {"lr": "fast"}}}, "'train.optim.lr'"),
+    ({"task": TOY, "features": {"nope": 1}}, "unknown key 'features.nope'"),
+    ({"task": TOY, "model": {"subsample": 3}}, "'model.subsample'"),
+    ({"task": "no-such-domain"}, "unknown task 'no-such-domain'"),
+    ({"model": {}}, "missing key 'task'"),
+])
+def test_config_errors_name_the_key(raw, needle):
+    with pytest.raises(SuiteError, match=needle.replace("(", r"\(")):
+        build_config(raw, source="c.yaml")
+
+
+def test_config_file_errors(tmp_path):
+    with pytest.raises(SuiteError, match="not found"):
+        load_config(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("task: [unclosed\n")
+    with pytest.raises(SuiteError, match="not valid YAML"):
+        load_config(bad)
+    with pytest.raises(SuiteError, match="key=value"):
+        apply_overrides({}, ["novalue"])
+
+
+def test_shipped_configs_validate():
+    from pathlib import Path
+
+    from suite.registry import domains
+
+    root = Path(__file__).resolve().parents[1] / "configs"
+    for path in sorted(root.glob("*.yaml")):
+        task = __import__("yaml").safe_load(path.read_text())["task"]
+        if task not in domains():
+            pytest.skip(f"domain {task} not installed")
+        load_config(path)
+
+
+# --- manifests --------------------------------------------------------------------------------------
+def test_manifest_resolves_relative_paths_and_refuses_escapes(tmp_path):
+    m = tmp_path / "sub" / "m.jsonl"
+    m.parent.mkdir()
+    m.write_text(json.dumps({"audio": "a.wav", "text": "hi", "length": 3}) + "\n\n")
+    rows = read_manifest(m, "audio", "text")
+    assert rows[0].path == str(tmp_path / "sub" / "a.wav") and rows[0].length == 3
+    m.write_text(json.dumps({"audio": "../secret.wav", "text": "x"}) + "\n")
+    with pytest.raises(SuiteError, match="leaves the manifest's folder"):
+        read_manifest(m, "audio", "text")
+    assert read_manifest(m, "audio", "text", allow_outside=True)[0].path.endswith("secret.wav")
+    m.write_text(json.dumps({"audio": "/etc/passwd", "text": "x"}) + "\n")
+    with pytest.raises(SuiteError, match="leaves"):
+        read_manifest(m, "audio", "text")
+
+
+@pytest.mark.parametrize("line,needle", [
+    ("{not json", "line 1: not valid JSON"),
+    ('{"text": "x"}', "missing 'audio'"),
+    ('{"audio": "a.wav"}', "missing 'text'"),
+    ("[1, 2]", "expected a JSON object"),
+])
+def test_manifest_errors(tmp_path, line, needle):
+    m = tmp_path / "m.jsonl"
+    m.write_text(line + "\n")
+    with pytest.raises(SuiteError, match=needle) as err:
+        read_manifest(m, "audio", "text")
+    assert str(m) in str(err.value)
+
+
+# --- batching ---------------------------------------------------------------------------------------
+def test_bucketing_reduces_padding_and_covers_every_sample():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(50, 600, size=500).tolist()
+    bucketed = BucketBatchSampler(lengths, 16, bucket=True, seed=1).batches()
+    random_ = BucketBatchSampler(lengths, 16, bucket=False, seed=1).batches()
+    assert sorted(i for b in bucketed for i in b) == list(range(500))
+    assert padding_efficiency(lengths, bucketed) > 0.9 > padding_efficiency(lengths, random_)
+
+
+def test_distributed_batches_are_disjoint_and_epochs_differ():
+    lengths = list(range(1, 101))
+    ranks = [BucketBatchSampler(lengths, 8, seed=3, rank=r, world_size=2) for r in range(2)]
+    seen = [set(i for b in s for i in b) for s in ranks]
+    assert not seen[0] & seen[1] and len(list(ranks[0])) == len(list(ranks[1]))
+    s = ranks[0]
+    first = s.batches()
+    s.set_epoch(1)
+    assert s.batches() != first
+
+
+def test_collate_pads_and_counts_skipped():
+    items = [("a", torch.ones(3, 2), torch.tensor([1, 2])), ("b", "b.wav: corrupt"),
+             ("c", torch.ones(5, 2), torch.tensor([3]))]
+    b = collate(items)
+    assert b.inputs.shape == (2, 5, 2) and b.lengths.tolist() == [3, 5]
+    assert b.targets.tolist() == [1, 2, 3] and b.target_lengths.tolist() == [2, 1]
+    assert b.skipped == [("b", "b.wav: corrupt")] and b.inputs[0, 3:].abs().sum() == 0
+
+
+# --- decoding ---------------------------------------------------------------------------------------
+VOCAB = list(" abc")
+
+
+def peaked(path, V=5, low=-12.0):
+    lp = torch.full((1, len(path), V), low)
+    for t, s in enumerate(path):
+        lp[0, t, s] = 0.0
+    return lp.log_softmax(-1), torch.tensor([len(path)])
+
+
+def test_greedy_collapses_repeats_and_blanks():
+    lp, n = peaked([2, 2, 0, 2, 3, 1, 0, 4, 4])
+    h = greedy_decode(lp, n, VOCAB)[0]
+    assert h.text == "aab c" and h.frames == [0, 3, 4, 5, 7]
+
+
+def test_greedy_respects_lengths_in_a_batch():
+    lp1, _ = peaked([2, 0, 3, 0, 4, 4])
+    lp = torch.cat([lp1, lp1])
+    hs = greedy_decode(lp, torch.tensor([6, 3]), VOCAB)
+    assert [h.text for h in hs] == ["abc", "ab"]
+
+
+@pytest.mark.parametrize("path", [[2, 0, 3, 3, 1, 4], [0, 0, 4, 1, 1, 2, 0, 2], [3, 3, 3]])
+def test_beam_and_greedy_agree_on_peaked_posteriors(path):
+    lp, n = peaked(path)
+    g = greedy_decode(lp, n, VOCAB)[0]
+    b = BeamDecoder(VOCAB, beam_size=8)(lp, n)[0]
+    assert b.text == g.text
+    assert b.frames == g.frames
+
+
+def test_beam_with_word_list_snaps_to_known_words(tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("cab\nbad\n")
+    # "cac" is closest to "cab" on the best path; a near-tie makes the lexicon decide
+    lp = torch.full((1, 5, 5), -3.0)
+    for t, (s, alt) in enumerate([(4, None), (0, None), (2, None), (0, None), (4, 3)]):
+        lp[0, t, s] = 0.0
+        if alt:
+            lp[0, t, alt] = -0.2
+    lp = lp.log_softmax(-1)
+    n = torch.tensor([5])
+    assert greedy_decode(lp, n, VOCAB)[0].text == "cac"
+    assert BeamDecoder(VOCAB, beam_size=16, lexicon=str(words))(lp, n)[0].text == "cab"
+
+
+def test_beam_errors_name_missing_files(tmp_path):
+    with pytest.raises(SuiteError, match="not found"):
+        BeamDecoder(VOCAB, lm=str(tmp_path / "lm.bin"))
+    with pytest.raises(SuiteError, match="ctcdecode"):
+        BeamDecoder(VOCAB, backend="ctcdecode")
+
+
+def test_word_times_from_alignment():
+    lp, n = peaked([2, 3, 0, 1, 1, 0, 4, 0])
+    h = greedy_decode(lp, n, VOCAB)[0]
+    assert word_times(h, VOCAB, 0.1) == [{"word": "ab", "start": 0.0, "end": 0.2},
+                                        {"word": "c", "start": 0.6, "end": 0.7}]
+
+
+# --- metrics ----------------------------------------------------------------------------------------
+def test_wer_cer_standard_definitions():
+    assert wer(["a b c d"], ["a x c"]) == pytest.approx(2 / 4)
+    assert cer(["abcd"], ["abd"]) == pytest.approx(1 / 4)
+    assert wer(["a b", "c"], ["a b", "d e"]) == pytest.approx(2 / 3)  # corpus level: edits / ref words
+
+
+def test_classification_metrics():
+    logits = torch.tensor([[3.0, 1, 0], [0, 2, 3], [1, 0, 2], [0, 5, 1]])
+    y = torch.tensor([0, 1, 2, 1])
+    assert topk_accuracy(logits, y, 1) == 0.75 and topk_accuracy(logits, y, 2) == 1.0
+    m = confusion_matrix(y.tolist(), logits.argmax(1).tolist(), 3)
+    assert m.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    assert mean_class_accuracy(m) == pytest.approx((1 + 0.5 + 1) / 3)
+
+
+# --- bundles ----------------------------------------------------------------------------------------
+def test_bundle_round_trip(tmp_path):
+    state = {"w": torch.randn(3, 2)}
+    p = save_bundle(tmp_path / "m.pt", domain="x", config={"task": "x"}, state_dict=state, vocab=["a"])
+    b = load_bundle(p)
+    assert b["format"] == FORMAT and b["vocab"] == ["a"] and torch.equal(b["state_dict"]["w"], state["w"])
+    assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
+
+
+def test_newer_bundle_is_refused(tmp_path):
+    p = tmp_path / "m.pt"
+    torch.save({"format": FORMAT + 1, "state_dict": {}, "suite_version": "9.0"}, p)
+    with pytest.raises(SuiteError, match="newer"):
+        load_bundle(p)
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch /tmp/suite-pwned",))
+
+
+def test_bundle_with_code_is_refused(tmp_path):
+    p = tmp_path / "evil.pt"
+    torch.save({"format": 1, "state_dict": {}, "x": Evil()}, p)
+    with pytest.raises(SuiteError, match="refused"):
+        load_bundle(p)
+    assert not os.path.exists("/tmp/suite-pwned")
+    (tmp_path / "junk.pt").write_bytes(b"not a bundle")
+    with pytest.raises(SuiteError, match="not a readable"):
+        load_bundle(tmp_path / "junk.pt")
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path):
+    p = tmp_path / "out.txt"
+    atomic_write_text(p, "old")
+    from suite.io import atomic_path
+
+    with pytest.raises(RuntimeError):
+        with atomic_path(p) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("crash mid-write")
+    assert p.read_text() == "old" and len(os.listdir(tmp_path)) == 1
