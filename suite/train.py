@@ -42,6 +42,7 @@ class SuiteModule(L.LightningModule):
         self.bad_in_a_row = 0
         self.bad_total = 0
         self.skipped: dict[str, str] = {}
+        self.infeasible: set[str] = set()
         self._val: list = []
         self._t0 = None
 
@@ -51,11 +52,27 @@ class SuiteModule(L.LightningModule):
     def _loss(self, batch):
         out, out_lengths = self.model(batch.inputs, batch.lengths)
         if self.domain.kind == "ctc":
-            loss = F.ctc_loss(out.transpose(0, 1), batch.targets, out_lengths, batch.target_lengths,
-                              blank=0, reduction="mean", zero_infinity=False)
+            per_sample = F.ctc_loss(out.transpose(0, 1), batch.targets, out_lengths, batch.target_lengths,
+                                    blank=0, reduction="none", zero_infinity=False)
+            feasible = ctc_feasible(batch.targets, batch.target_lengths, out_lengths)
+            if not bool(feasible.all()):
+                self._note_infeasible([i for i, ok in zip(batch.ids, feasible.tolist()) if not ok])
+                if not bool(feasible.any()):
+                    return out.sum() * float("nan"), out, out_lengths
+            # same scale as reduction="mean": per-sample loss over its target length, averaged
+            norm = per_sample / batch.target_lengths.clamp_min(1).to(per_sample)
+            loss = norm[feasible.to(norm.device)].mean()
         else:
             loss = F.cross_entropy(out, batch.targets)
         return loss, out, out_lengths
+
+    def _note_infeasible(self, ids: list[str]):
+        new = [i for i in ids if i not in self.infeasible]
+        self.infeasible.update(new)
+        if new:
+            print(f"warning: {len(new)} sample(s) have labels longer than the model's output allows "
+                  f"(CTC needs one frame per label plus one per repeat); left out: {', '.join(new[:5])}"
+                  f"{' ...' if len(new) > 5 else ''}", file=sys.stderr)
 
     def _note_skipped(self, batch):
         for sid, reason in batch.skipped:
@@ -153,6 +170,18 @@ class SuiteModule(L.LightningModule):
 
             sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+def ctc_feasible(targets: torch.Tensor, target_lengths: torch.Tensor, out_lengths: torch.Tensor) -> torch.Tensor:
+    """[B] bool: the output is long enough for the label (its length plus one blank per repeated pair)."""
+    out = []
+    start = 0
+    for n, t in zip(target_lengths.tolist(), out_lengths.tolist()):
+        y = targets[start:start + n]
+        repeats = int((y[1:] == y[:-1]).sum()) if n > 1 else 0
+        out.append(n + repeats <= t)
+        start += n
+    return torch.tensor(out, dtype=torch.bool)
 
 
 class AtomicCheckpoint(L.Callback):
@@ -311,15 +340,21 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     )
     train_dl, valid_dl = make_loaders(cfg, domain, targets, train_rows, valid_rows, device,
                                       rank=trainer.global_rank, world=trainer.world_size)
-    trainer.fit(module, train_dl, valid_dl, ckpt_path=str(last) if resume else None)
+    resume_hint = f"resume with: suite train {config_path} --out {run} --resume"
+    try:
+        trainer.fit(module, train_dl, valid_dl, ckpt_path=str(last) if resume else None)
+    except SystemExit:  # SIGINT / SIGTERM: AtomicCheckpoint has saved last.ckpt
+        raise SuiteError(f"training interrupted; checkpoint saved; {resume_hint}") from None
     if trainer.interrupted:
-        raise SuiteError(f"training interrupted; resume with: suite train {config_path} --out {run} --resume")
+        raise SuiteError(f"training interrupted; {resume_hint}")
 
     best = ckpt_dir / "best.ckpt"
     if best.is_file():
         state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
         module.load_state_dict(state)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+    if module.infeasible:
+        metrics["infeasible"] = len(module.infeasible)
     if module.skipped:
         print(f"skipped {len(module.skipped)} corrupt sample(s) during training", file=sys.stderr)
         metrics["skipped"] = len(module.skipped)

@@ -118,3 +118,18 @@ def test_training_needs_manifests_and_a_writable_run(tmp_path, capsys):
     assert "cannot write here" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "nope.yaml")]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_infeasible_ctc_labels_are_reported_by_id(tmp_path, capsys):
+    m = make_ctc_set(tmp_path / "train", 32, seed=5)
+    np.save(tmp_path / "train/short.npy", np.ones((3, 8), dtype=np.float32))
+    with open(m, "a") as fh:
+        fh.write(json.dumps({"id": "too-long-label", "audio": "short.npy", "text": "aaaa bbbb"}) + "\n")
+    make_ctc_set(tmp_path / "valid", 8, seed=6)
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC",
+                       data={"train": str(m), "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
+                       model={"layers": 1, "hidden": 8}, train={"max_epochs": 1, "batch_size": 4})
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    assert "too-long-label" in err and "longer than the model's output" in err
+    assert suite.load(str(tmp_path / "run/model.pt")).metrics["infeasible"] == 1
