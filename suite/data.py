@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import torch
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .errors import SuiteError
 from .manifest import Row
@@ -104,6 +104,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.world_size = world_size
         self.drop_last = drop_last
         self.epoch = 0
+        self.skip = 0  # batches of the current epoch already trained on (set when resuming mid-epoch)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -130,11 +131,30 @@ class BucketBatchSampler(Sampler[list[int]]):
         return batches
 
     def __iter__(self):
-        return iter(self.batches())
+        batches, self.skip = self.batches()[self.skip:], 0
+        return iter(batches)
 
     def __len__(self) -> int:
         n = len(self.lengths) // self.batch_size if self.drop_last else math.ceil(len(self.lengths) / self.batch_size)
         return n // self.world_size if self.world_size > 1 else n
+
+
+class ResumableLoader(DataLoader):
+    """A DataLoader whose position Lightning saves in checkpoints (it has state_dict/load_state_dict), so a run
+    resumed mid-epoch trains on exactly the batches it had not seen yet."""
+
+    consumed = 0  # batches of the current epoch trained on; kept up to date by the trainer
+
+    def state_dict(self) -> dict:
+        return {"epoch": self.batch_sampler.epoch, "consumed": self.consumed}
+
+    def load_state_dict(self, state: dict) -> None:
+        epoch, consumed = state["epoch"], state["consumed"]
+        if consumed >= len(self.batch_sampler):  # saved at the very end of an epoch: resume at the next
+            epoch, consumed = epoch + 1, 0
+        self.batch_sampler.set_epoch(epoch)
+        self.batch_sampler.skip = self.consumed = consumed
+        self.dataset.epoch = epoch
 
 
 def padding_efficiency(lengths: Sequence[int], batches: Sequence[Sequence[int]]) -> float:

@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader
 
 from .bundle import save_bundle
 from .config import load_config
-from .data import BucketBatchSampler, ManifestDataset, collate
+from .data import BucketBatchSampler, ManifestDataset, ResumableLoader, collate
 from .decoding import greedy_decode
 from .device import lightning_precision, pin_memory, select_device
 from .errors import SuiteError
@@ -45,6 +45,7 @@ class SuiteModule(L.LightningModule):
         self.infeasible: set[str] = set()
         self._val: list = []
         self._t0 = None
+        self.steps_per_epoch = 0  # set by train() from the loader
 
     def forward(self, x, lengths):
         return self.model(x, lengths)
@@ -111,6 +112,24 @@ class SuiteModule(L.LightningModule):
         if loader is not None:
             loader.dataset.epoch = self.current_epoch
             loader.batch_sampler.set_epoch(self.current_epoch)
+            loader.consumed = 0
+
+    # Exact resume: the global RNG (dropout) is saved with each checkpoint and restored just before the first
+    # batch after resuming, after Lightning has drawn its own seeds for the new loader iterator.
+    def on_save_checkpoint(self, checkpoint):
+        checkpoint["rng"] = {"torch": torch.get_rng_state(),
+                             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+    def on_load_checkpoint(self, checkpoint):
+        self._pending_rng = checkpoint.get("rng")
+
+    def on_train_batch_start(self, batch, batch_idx):
+        rng = getattr(self, "_pending_rng", None)
+        if rng:
+            torch.set_rng_state(rng["torch"])
+            if rng["cuda"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(rng["cuda"])
+            self._pending_rng = None
 
     def validation_step(self, batch, batch_idx):
         if not batch.ids:
@@ -150,11 +169,22 @@ class SuiteModule(L.LightningModule):
         self.log("val/error", error, sync_dist=True)
         self._val = []
 
+    def planned_steps(self) -> int:
+        """Total optimizer steps of the run, for the LR schedule.
+
+        Not Lightning's estimated_stepping_batches: that builds the loader iterator before a resumed
+        checkpoint restores the loader's position, and the resumed epoch would replay from its start.
+        """
+        t = self.cfg.train
+        per_epoch = self.steps_per_epoch or 1
+        by_epochs = per_epoch * t.max_epochs
+        return max(min(t.max_steps, by_epochs) if t.max_steps > 0 else by_epochs, 1)
+
     def configure_optimizers(self):
         o = self.cfg.train.optim
         params = [p for p in self.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=o.lr, weight_decay=o.weight_decay, betas=tuple(o.betas))
-        total = max(int(self.trainer.estimated_stepping_batches), 1)
+        total = self.planned_steps()
         if o.schedule == "onecycle":
             sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=o.lr, total_steps=total)
         else:
@@ -202,6 +232,8 @@ class AtomicCheckpoint(L.Callback):
         trainer.strategy.barrier()
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if trainer.train_dataloader is not None:
+            trainer.train_dataloader.consumed = batch_idx + 1  # the position saved with the checkpoint
         if self.every and trainer.global_step and trainer.global_step % self.every == 0:
             self._save(trainer, "last.ckpt")
 
@@ -257,12 +289,14 @@ def make_loaders(cfg, domain, targets: Targets, train_rows, valid_rows, device, 
                 out.append(1)  # unreadable: its loader will skip and count it
         return out
 
+    # the loaders draw worker seeds from their own generator, not the global RNG that dropout uses, so
+    # starting a new epoch's iterator does not shift dropout masks (exact resume at epoch boundaries)
     common = dict(collate_fn=collate, num_workers=cfg.data.num_workers, pin_memory=pin_memory(device),
-                  persistent_workers=False)
+                  persistent_workers=False, generator=torch.Generator().manual_seed(cfg.train.seed))
     train_ds = ManifestDataset(train_rows, domain, f, a, enc, seed=cfg.train.seed, max_file_mb=cfg.data.max_file_mb)
     train_sampler = BucketBatchSampler(lengths_of(train_rows), cfg.train.batch_size, shuffle=True,
                                        bucket=cfg.train.bucket, seed=cfg.train.seed, rank=rank, world_size=world)
-    train = DataLoader(train_ds, batch_sampler=train_sampler, **common)
+    train = ResumableLoader(train_ds, batch_sampler=train_sampler, **common)
     valid = None
     if valid_rows:
         valid_ds = ManifestDataset(valid_rows, domain, f, None, enc, max_file_mb=cfg.data.max_file_mb)
@@ -324,8 +358,10 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     if cfg.train.early_stop_patience:
         callbacks.append(L.pytorch.callbacks.EarlyStopping("val/error", patience=cfg.train.early_stop_patience,
                                                            mode="min", check_on_train_epoch_end=False))
-    loggers = [L.pytorch.loggers.CSVLogger(run, name="logs", version=""),
-               L.pytorch.loggers.TensorBoardLogger(run, name="logs", version="", default_hp_metric=False)]
+    # logs/version_N/ per attempt: a resumed run adds a folder instead of overwriting the earlier logs
+    csv_logger = L.pytorch.loggers.CSVLogger(run, name="logs")
+    loggers = [csv_logger, L.pytorch.loggers.TensorBoardLogger(run, name="logs", version=csv_logger.version,
+                                                                default_hp_metric=False)]
     trainer = L.Trainer(
         accelerator="gpu" if device.type == "cuda" else "cpu",
         devices=cfg.train.devices, num_nodes=cfg.train.num_nodes, strategy=cfg.train.strategy,
@@ -341,6 +377,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     train_dl, valid_dl = make_loaders(cfg, domain, targets, train_rows, valid_rows, device,
                                       rank=trainer.global_rank, world=trainer.world_size)
     resume_hint = f"resume with: suite train {config_path} --out {run} --resume"
+    module.steps_per_epoch = len(train_dl)
     try:
         trainer.fit(module, train_dl, valid_dl, ckpt_path=str(last) if resume else None)
     except SystemExit:  # SIGINT / SIGTERM: AtomicCheckpoint has saved last.ckpt

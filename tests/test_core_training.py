@@ -44,8 +44,8 @@ def test_run_folder_has_bundle_logs_and_checkpoints(ctc_run):
     run = ctc_run / "run"
     assert (run / "model.pt").is_file() and (run / "config.yaml").is_file()
     assert (run / "checkpoints/last.ckpt").is_file() and (run / "checkpoints/best.ckpt").is_file()
-    assert (run / "logs/metrics.csv").is_file()
-    assert list((run / "logs").glob("events.out.tfevents.*"))
+    assert (run / "logs/version_0/metrics.csv").is_file()
+    assert list((run / "logs/version_0").glob("events.out.tfevents.*"))
 
 
 def test_bundle_predicts_from_python(ctc_run):
