@@ -88,8 +88,9 @@ def collate(items: list) -> Batch:
 class BucketBatchSampler(Sampler[list[int]]):
     """Batches of similar length: sort by length within large shuffled pools, then shuffle the batches.
 
-    Distributed: every rank builds the same batch list from (seed, epoch) and takes every world-th batch,
-    so ranks see disjoint samples; the list is cut to a multiple of the world size.
+    Distributed: every rank builds the same list of global batches (``batch_size * world_size`` samples) from
+    (seed, epoch) and takes its own share of each, so ranks see disjoint samples and a step on N processes
+    trains on the same samples as one process with N times the batch size.
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, *, shuffle: bool = True, bucket: bool = True,
@@ -99,7 +100,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.shuffle = shuffle
         self.bucket = bucket
         self.seed = seed
-        self.pool = pool_batches * batch_size
+        self.pool = pool_batches * batch_size * world_size
         self.rank = rank
         self.world_size = world_size
         self.drop_last = drop_last
@@ -109,7 +110,7 @@ class BucketBatchSampler(Sampler[list[int]]):
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def batches(self) -> list[list[int]]:
+    def global_batches(self) -> list[list[int]]:
         rng = random.Random(self.seed * 1000003 + self.epoch)
         order = list(range(len(self.lengths)))
         if self.shuffle:
@@ -120,23 +121,31 @@ class BucketBatchSampler(Sampler[list[int]]):
                 order = [j for pool in pools for j in sorted(pool, key=lambda k: self.lengths[k])]
             else:
                 order.sort(key=lambda k: self.lengths[k])
-        batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        if self.drop_last and batches and len(batches[-1]) < self.batch_size:
+        size = self.batch_size * self.world_size
+        batches = [order[i:i + size] for i in range(0, len(order), size)]
+        # every rank needs a sample in every step, or the gradient all-reduce would wait forever
+        min_size = size if self.drop_last else self.world_size
+        if batches and len(batches[-1]) < min_size:
             batches.pop()
         if self.shuffle:
             rng.shuffle(batches)
-        if self.world_size > 1:
-            usable = len(batches) // self.world_size * self.world_size
-            batches = batches[:usable][self.rank::self.world_size]
         return batches
+
+    def batches(self) -> list[list[int]]:
+        out = self.global_batches()
+        if self.world_size > 1:
+            out = [b[self.rank::self.world_size] for b in out]
+        return out
 
     def __iter__(self):
         batches, self.skip = self.batches()[self.skip:], 0
         return iter(batches)
 
     def __len__(self) -> int:
-        n = len(self.lengths) // self.batch_size if self.drop_last else math.ceil(len(self.lengths) / self.batch_size)
-        return n // self.world_size if self.world_size > 1 else n
+        size = self.batch_size * self.world_size
+        n = len(self.lengths)
+        full, rest = divmod(n, size)
+        return full + (1 if rest >= (size if self.drop_last else self.world_size) else 0)
 
 
 class ResumableLoader(DataLoader):

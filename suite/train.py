@@ -103,7 +103,7 @@ class SuiteModule(L.LightningModule):
         if self._t0 is not None:
             self.log("samples/s", len(batch.ids) / max(now - self._t0, 1e-9), prog_bar=True, on_step=True)
         self._t0 = now
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch.ids))
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch.ids), sync_dist=True)
         return loss
 
     def on_train_epoch_start(self):
@@ -226,10 +226,12 @@ class AtomicCheckpoint(L.Callback):
         self.best = float("inf")
 
     def _save(self, trainer, name: str):
+        # save_checkpoint is collective (it holds a barrier) and only global rank 0 writes
         if trainer.is_global_zero:
             with atomic_path(self.folder / name) as tmp:
                 trainer.save_checkpoint(tmp, weights_only=False)
-        trainer.strategy.barrier()
+        else:
+            trainer.save_checkpoint(self.folder / name, weights_only=False)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         if trainer.train_dataloader is not None:

@@ -109,7 +109,11 @@ def test_distributed_batches_are_disjoint_and_epochs_differ():
     lengths = list(range(1, 101))
     ranks = [BucketBatchSampler(lengths, 8, seed=3, rank=r, world_size=2) for r in range(2)]
     seen = [set(i for b in s for i in b) for s in ranks]
-    assert not seen[0] & seen[1] and len(list(ranks[0])) == len(list(ranks[1]))
+    assert not seen[0] & seen[1] and len(list(ranks[0])) == len(list(ranks[1])) == len(ranks[0])
+    assert seen[0] | seen[1] == set(range(100))
+    # the two ranks' shares of each step are one batch of the single-process run with twice the batch size
+    single = BucketBatchSampler(lengths, 16, seed=3).batches()
+    assert [sorted(a + b) for a, b in zip(*(s.batches() for s in ranks))] == [sorted(b) for b in single]
     s = ranks[0]
     first = s.batches()
     s.set_epoch(1)
