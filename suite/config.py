@@ -79,6 +79,7 @@ class TrainConfig(StrictModel):
     strategy: str = "auto"  # e.g. "ddp" for multi-GPU / multi-node
     log_every_steps: int = 10
     max_bad_batches: int = 20  # stop after this many non-finite losses in a row
+    min_free_mb: float = 200.0  # refuse to start with less free disk in the run folder
     optim: OptimConfig = OptimConfig()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -336,8 +337,11 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     last = ckpt_dir / "last.ckpt"
     if resume and not last.is_file():
         raise SuiteError("nothing to resume: no checkpoints/last.ckpt", run)
-    # fail before training, not after an hour, if the run folder cannot be written
+    # fail before training, not after an hour, if the run folder cannot be written or the disk is full
     atomic_write_text(run / "config.yaml", yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+    free_mb = shutil.disk_usage(run).free / 2**20
+    if free_mb < cfg.train.min_free_mb:
+        raise SuiteError(f"only {free_mb:.0f} MB free, train.min_free_mb asks for {cfg.train.min_free_mb:.0f}", run)
 
     allow = cfg.data.allow_outside_paths
     train_rows = read_manifest(cfg.data.train, domain.input_key, domain.target_key, allow_outside=allow)
@@ -394,6 +398,9 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
     if module.infeasible:
         metrics["infeasible"] = len(module.infeasible)
+    if module.bad_total:
+        print(f"skipped {module.bad_total} batch(es) with a non-finite loss", file=sys.stderr)
+        metrics["nonfinite_batches"] = module.bad_total
     if module.skipped:
         print(f"skipped {len(module.skipped)} corrupt sample(s) during training", file=sys.stderr)
         metrics["skipped"] = len(module.skipped)
