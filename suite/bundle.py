@@ -41,14 +41,18 @@ def load_bundle(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise SuiteError("model bundle not found", path)
-    if not zipfile.is_zipfile(path):
+    try:
+        is_archive = zipfile.is_zipfile(path)
+    except (zipfile.BadZipFile, OSError):  # fuzzing: is_zipfile itself raises on some corrupt archives
+        is_archive = False
+    if not is_archive:
         raise SuiteError("not a readable model bundle (not a torch.save archive)", path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise SuiteError("refused: the bundle holds objects other than tensors and plain containers, "
                          "which could run code on load", path) from None
-    except (RuntimeError, zipfile.BadZipFile, EOFError, OSError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - corrupt archives raise anything (fuzzing found IndexError, KeyError)
         raise SuiteError(f"not a readable model bundle ({type(err).__name__})", path) from None
     if not isinstance(payload, dict) or "format" not in payload or "state_dict" not in payload:
         raise SuiteError("not a Sequence Suite model bundle", path)

@@ -9,6 +9,8 @@ class SuiteError(Exception):
 
     def __init__(self, message: str, path: str | Path | None = None):
         self.path = str(path) if path is not None else None
+        # one line, whatever the input echoed into the message holds (fuzzing found keys with newlines)
+        message = message.replace("\r", "\\r").replace("\n", "\\n")
         self.reason = message
         super().__init__(f"{self.path}: {message}" if self.path else message)
 

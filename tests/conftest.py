@@ -20,3 +20,12 @@ def shared_data():
     if not SHARED.is_dir():
         pytest.skip("../shared/data is not available")
     return SHARED
+
+# Fuzzers run briefly by default; `SUITE_FUZZ=long make test` (or pytest -m '' with it) runs them longer.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=60, deadline=5000,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("long", max_examples=3000, deadline=20000,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.load_profile(os.environ.get("SUITE_FUZZ", "ci"))
