@@ -133,3 +133,11 @@ def test_pairs_without_transcripts_is_an_error(tmp_path, capsys):
     sf.write(tmp_path / "a.wav", np.zeros(100, np.float32), 8000)
     assert main(["prepare", "pairs", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "no audio file with a same-named .txt" in capsys.readouterr().err
+
+
+def test_fsdd_speaker_filter(fsdd, tmp_path, capsys):
+    out = tmp_path / "one"
+    assert main(["prepare", "fsdd", str(fsdd), "--out", str(out), "--speakers", "bob"]) == 0
+    assert {r["speaker"] for r in _rows(out / "manifest.jsonl")} == {"bob"}
+    assert main(["prepare", "fsdd", str(fsdd), "--out", str(out), "--speakers", "zed"]) == 2
+    assert "--speakers: no recordings of zed" in capsys.readouterr().err

@@ -1,0 +1,1 @@
+"""Online handwriting domain: pen strokes -> point features -> BiLSTM-CTC -> text."""

@@ -1,0 +1,1 @@
+"""Bundled speech models (speech-digits.pt), shipped as package data."""

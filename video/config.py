@@ -1,0 +1,38 @@
+"""The video domain's `features:` and `augment:` config sections."""
+from __future__ import annotations
+
+from pydantic import Field
+
+from suite.domain import StrictModel
+
+
+class VideoFeatures(StrictModel):
+    """How a clip becomes the model input: which frames, at what size, normalised how."""
+
+    num_frames: int = Field(8, ge=1, le=512)  # TSN segments: one frame is sampled from each
+    size: int = Field(112, ge=8, le=1024)  # side of the square model input (crop)
+    resize: int | None = Field(None, ge=8, le=2048)  # short side after decoding; None: size * 8 / 7
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # per-channel, on 0..1 pixels
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    test_clips: int = Field(1, ge=1, le=32)  # clips per video at inference; scores are averaged
+    window_seconds: float = Field(2.0, gt=0)  # span one model window covers along a long video
+    max_frames: int = Field(2_000_000, ge=1)  # refuse files declaring more frames than this
+    max_pixels: int = Field(8192 * 4320, ge=1)  # refuse frames larger than this (width * height)
+
+    @property
+    def short_side(self) -> int:
+        """Short side frames are resized to while decoding."""
+        return self.resize if self.resize is not None else max(self.size, round(self.size * 8 / 7))
+
+
+class VideoAugment(StrictModel):
+    """Training-time spatial augmentation (the temporal offset of each segment is always random)."""
+
+    crop_scale: tuple[float, float] = (0.6, 1.0)  # area fraction kept by the random resized crop
+    crop_ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    flip: float = Field(0.5, ge=0, le=1)  # probability of a horizontal flip (0 for left/right classes)
+    jitter: float = Field(0.8, ge=0, le=1)  # probability of colour jitter
+    brightness: float = Field(0.3, ge=0)
+    contrast: float = Field(0.3, ge=0)
+    saturation: float = Field(0.3, ge=0)
+    hue: float = Field(0.05, ge=0, le=0.5)

@@ -1,0 +1,43 @@
+"""``Domain.load`` for video: file -> sampled, transformed uint8 clip [T, C, H, W]."""
+from __future__ import annotations
+
+import random
+
+import torch
+
+from suite.errors import CorruptSample, SuiteError
+
+from .config import VideoAugment, VideoFeatures
+from .decode import VideoReader, read_sampled
+from .sampling import segment_indices
+from .transforms import apply_transform
+
+
+def open_video(path, features: VideoFeatures, threads: int = 0) -> VideoReader:
+    return VideoReader(path, max_frames=features.max_frames, max_pixels=features.max_pixels, threads=threads)
+
+
+def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: random.Random | None = None,
+              clip: int = 0, n_clips: int = 1) -> torch.Tensor:
+    """One clip of ``features.num_frames`` TSN frames: random offsets when ``augment`` is given (training),
+    centred (or clip ``clip`` of ``n_clips``) otherwise. Unreadable files raise ``CorruptSample``."""
+    rng = rng or random.Random()
+    try:
+        # one decoder thread: DataLoader workers already decode in parallel
+        with open_video(path, features, threads=1) as reader:
+            frames = read_sampled(
+                reader,
+                lambda n: segment_indices(n, features.num_frames, rng if augment is not None else None, clip, n_clips),
+                features.short_side,
+            )
+    except CorruptSample:
+        raise
+    except SuiteError as err:
+        raise CorruptSample(err.reason, path) from None
+    clip_tensor = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
+    return apply_transform(clip_tensor, features, augment, rng)
+
+
+def estimate_length(path, features: VideoFeatures) -> int:
+    """Every clip is ``num_frames`` long, so bucketing needs no file access."""
+    return features.num_frames
