@@ -55,6 +55,9 @@ class Domain:
     # cheap length estimate of a file (time steps before the frontend), for bucketing when the
     # manifest has no "length" field
     estimate_length: Callable[[str, Any], int] | None = None
+    # frames the frontend makes of an input of `length` (manifest/estimate units), for the CTC feasibility
+    # check before training; default: the same number
+    frontend_frames: Callable[[int, Any], int] | None = None
     # frames-per-second of the model input time axis before subsampling (for timestamps), if meaningful
     time_step_seconds: Callable[[Any], float] | None = None
     # `suite prepare FORMAT`: name -> (add_arguments(parser), run(args) -> manifest path)

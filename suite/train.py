@@ -275,35 +275,74 @@ class EpochSummary(L.Callback):
         print(f"epoch {trainer.current_epoch} step {trainer.global_step} {shown}", file=sys.stderr, flush=True)
 
 
-def make_loaders(cfg, domain, targets: Targets, train_rows, valid_rows, device, rank=0, world=1):
+def row_lengths(domain, rows, features_cfg) -> list[int | None]:
+    """Length of each row (manifest ``length``, else the domain's cheap estimate); None when unknown."""
+    out: list[int | None] = []
+    for r in rows:
+        if r.length is not None:
+            out.append(r.length)
+        elif domain.estimate_length is None:
+            out.append(None)
+        else:
+            try:
+                out.append(int(domain.estimate_length(r.path, features_cfg)))
+            except (SuiteError, OSError):
+                out.append(None)  # unreadable: its loader will skip and count it
+    return out
+
+
+def drop_infeasible(cfg, domain, targets: Targets, rows, lengths, source: str):
+    """Before training: CTC samples whose label cannot fit the model's output length are reported by id and left
+    out (they would give an infinite loss). Needs lengths (manifest or estimate)."""
+    if domain.kind != "ctc":
+        return rows, lengths
+    enc = targets.encoder()
+    frames = domain.frontend_frames or (lambda n, f: n)
+    halvings = cfg.model.subsample.bit_length() - 1
+    keep_rows, keep_lengths, bad = [], [], []
+    for r, n in zip(rows, lengths):
+        if n is not None:
+            t = frames(n, cfg.features)
+            for _ in range(halvings):  # as ConvSubsampler.output_lengths
+                t = (t - 1) // 2 + 1
+            text = enc.text(r.target)
+            need = len(text) + sum(1 for x, y in zip(text, text[1:]) if x == y)
+            if need > t:
+                bad.append(r.id)
+                continue
+        keep_rows.append(r)
+        keep_lengths.append(n)
+    if bad:
+        print(f"warning: {source}: {len(bad)} sample(s) have labels longer than the model's output allows "
+              f"(CTC needs one frame per character plus one per repeat); left out: {', '.join(bad[:10])}"
+              f"{' ...' if len(bad) > 10 else ''}", file=sys.stderr)
+    if not keep_rows:
+        raise SuiteError("no sample of the manifest fits the model's output length", source)
+    return keep_rows, keep_lengths
+
+
+def make_loaders(cfg, domain, targets: Targets, train_rows, valid_rows, device, rank=0, world=1,
+                 train_lengths=None, valid_lengths=None):
     enc = targets.encoder()
     f, a = cfg.features, cfg.augment
 
-    def lengths_of(rows):
-        if all(r.length is not None for r in rows):
-            return [r.length for r in rows]
-        if domain.estimate_length is None:
-            return [1] * len(rows)
-        out = []
-        for r in rows:
-            try:
-                out.append(r.length if r.length is not None else int(domain.estimate_length(r.path, f)))
-            except (SuiteError, OSError):
-                out.append(1)  # unreadable: its loader will skip and count it
-        return out
+    def fill(lengths):
+        return [n if n is not None else 1 for n in lengths]
 
+    train_lengths = train_lengths or row_lengths(domain, train_rows, f)
     # the loaders draw worker seeds from their own generator, not the global RNG that dropout uses, so
     # starting a new epoch's iterator does not shift dropout masks (exact resume at epoch boundaries)
     common = dict(collate_fn=collate, num_workers=cfg.data.num_workers, pin_memory=pin_memory(device),
                   persistent_workers=False, generator=torch.Generator().manual_seed(cfg.train.seed))
     train_ds = ManifestDataset(train_rows, domain, f, a, enc, seed=cfg.train.seed, max_file_mb=cfg.data.max_file_mb)
-    train_sampler = BucketBatchSampler(lengths_of(train_rows), cfg.train.batch_size, shuffle=True,
+    train_sampler = BucketBatchSampler(fill(train_lengths), cfg.train.batch_size, shuffle=True,
                                        bucket=cfg.train.bucket, seed=cfg.train.seed, rank=rank, world_size=world)
     train = ResumableLoader(train_ds, batch_sampler=train_sampler, **common)
     valid = None
     if valid_rows:
+        valid_lengths = valid_lengths or row_lengths(domain, valid_rows, f)
         valid_ds = ManifestDataset(valid_rows, domain, f, None, enc, max_file_mb=cfg.data.max_file_mb)
-        vs = BucketBatchSampler(lengths_of(valid_rows), cfg.train.batch_size, shuffle=False, bucket=True,
+        vs = BucketBatchSampler(fill(valid_lengths), cfg.train.batch_size, shuffle=False, bucket=True,
                                 rank=rank, world_size=world)
         valid = DataLoader(valid_ds, batch_sampler=vs, **common)
     return train, valid
@@ -380,8 +419,10 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         enable_checkpointing=False, use_distributed_sampler=False, default_root_dir=run,
         num_sanity_val_steps=0,
     )
+    train_lengths = row_lengths(domain, train_rows, cfg.features)
+    train_rows, train_lengths = drop_infeasible(cfg, domain, targets, train_rows, train_lengths, cfg.data.train)
     train_dl, valid_dl = make_loaders(cfg, domain, targets, train_rows, valid_rows, device,
-                                      rank=trainer.global_rank, world=trainer.world_size)
+                                      rank=trainer.global_rank, world=trainer.world_size, train_lengths=train_lengths)
     resume_hint = f"resume with: suite train {config_path} --out {run} --resume"
     module.steps_per_epoch = len(train_dl)
     try:

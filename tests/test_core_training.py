@@ -123,13 +123,19 @@ def test_training_needs_manifests_and_a_writable_run(tmp_path, capsys):
 def test_infeasible_ctc_labels_are_reported_by_id(tmp_path, capsys):
     m = make_ctc_set(tmp_path / "train", 32, seed=5)
     np.save(tmp_path / "train/short.npy", np.ones((3, 8), dtype=np.float32))
+    np.save(tmp_path / "train/short2.npy", np.ones((3, 8), dtype=np.float32))
     with open(m, "a") as fh:
         fh.write(json.dumps({"id": "too-long-label", "audio": "short.npy", "text": "aaaa bbbb"}) + "\n")
+        # a wrong length in the manifest: only the check during training can catch this one
+        fh.write(json.dumps({"id": "caught-in-training", "audio": "short2.npy", "text": "aaaa bbbb",
+                             "length": 100}) + "\n")
     make_ctc_set(tmp_path / "valid", 8, seed=6)
     cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC",
                        data={"train": str(m), "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
                        model={"layers": 1, "hidden": 8}, train={"max_epochs": 1, "batch_size": 4})
     assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 0
     err = capsys.readouterr().err
-    assert "too-long-label" in err and "longer than the model's output" in err
-    assert suite.load(str(tmp_path / "run/model.pt")).metrics["infeasible"] == 1
+    before, during = err.split("epoch 0", 1)[0], err
+    assert "too-long-label" in before and "longer than the model's output" in before  # reported before training
+    assert "caught-in-training" in during
+    assert suite.load(str(tmp_path / "run/model.pt")).metrics["infeasible"] == 1  # the one found in training
