@@ -35,7 +35,7 @@ TARGET = 0.95
 SETUPS = [
     ("speech-cpu recipe size: conv/2 + 3x128 BiLSTM, batch 32, 2-6 s",
      {"subsample": 2, "subsample_channels": 128, "layers": 3, "hidden": 128, "dropout": 0.2}, 40, 32, (200, 600),
-     (16, 8), True),
+     (20, 8), True),
     ("small: 1x64 BiLSTM, batch 8, 0.5-1 s (overhead-bound)",
      {"layers": 1, "hidden": 64, "dropout": 0.0}, 40, 8, (50, 100), (120, 60), False),
 ]

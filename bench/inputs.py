@@ -67,18 +67,22 @@ def write_audio(folder: Path, n: int, seconds: tuple[float, float], seed: int = 
 # ---- handwriting ------------------------------------------------------------------------------------
 def ink_line(text: str, rng: random.Random, hz: float = 100.0) -> list[list[list[float]]]:
     """Pen strokes for a line of text: one stroke per word, each letter a loop-and-hook trace sampled at
-    ``hz`` like a tablet (~25-40 points per letter), drifting right; coordinates in pixels, y down."""
+    ``hz`` like a tablet (~25-40 points per letter), drifting right; coordinates in pixels, y down.
+    Every letter has its own shape (phase, loop count, height), jittered per writing, so a recognizer
+    can learn them."""
     strokes, x0, t = [], 0.0, 0.0
     for word in text.split():
         pts = []
         for c in word:
+            idx = ord(c) % 64
             n = rng.randint(25, 40)
-            a, b = rng.uniform(0.6, 1.4), rng.uniform(0.5, 1.5)
-            ph = (ord(c) % 7) / 7 * 2 * math.pi
+            a, b = rng.uniform(0.9, 1.1), (0.6 + 0.2 * (idx % 4)) * rng.uniform(0.9, 1.1)
+            ph = (idx % 13) / 13 * 2 * math.pi
+            loops = 1 + idx % 2
             for k in range(n):
                 u = k / (n - 1)
                 x = x0 + 20 * u + 8 * a * math.sin(2 * math.pi * u + ph)
-                y = 30 + 18 * b * math.cos(2 * math.pi * u * (1 + (ord(c) % 3)) + ph) + rng.gauss(0, 0.4)
+                y = 30 + 18 * b * math.cos(2 * math.pi * u * loops + ph) + rng.gauss(0, 0.4)
                 pts.append([round(x, 2), round(y, 2), round(t, 4)])
                 t += 1 / hz
             x0 += 24

@@ -20,6 +20,9 @@ class SpeechFeatures(StrictModel):
     f_min: float = Field(20.0, ge=0)
     f_max: float | None = None  # None: half the sample rate
     log_floor: float = Field(1e-6, gt=0)  # added before the log so digital silence does not dominate
+    # absolute: log(mel + log_floor). relative: log(mel + log_floor * mean mel energy of the utterance),
+    # which with per-utterance normalization makes features exactly independent of recording level
+    log_floor_mode: Literal["absolute", "relative"] = "absolute"
     normalize: Literal["utterance", "none"] = "utterance"  # per-utterance mean/variance over valid frames
 
     @model_validator(mode="after")

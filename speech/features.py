@@ -78,10 +78,14 @@ class SpeechFrontend(nn.Module):
         power = self.spectrogram(waves).transpose(1, 2)  # [B, T, n_freqs]
         n_frames = frame_count(lengths, self.cfg).clamp(max=power.shape[1])
         mel = self._mel(power)
-        feats = torch.log(mel + self.cfg.log_floor)
+        valid = (torch.arange(mel.shape[1], device=mel.device)[None, :] < n_frames[:, None]).unsqueeze(-1)
+        floor = self.cfg.log_floor
+        if self.cfg.log_floor_mode == "relative":
+            energy = (mel * valid).sum(dim=(1, 2), keepdim=True) / (n_frames.clamp(min=1)[:, None, None] * mel.shape[2])
+            floor = floor * energy.clamp(min=1e-20)
+        feats = torch.log(mel + floor)
         if self.cfg.kind == "mfcc":
             feats = feats @ self.dct
-        valid = (torch.arange(feats.shape[1], device=feats.device)[None, :] < n_frames[:, None]).unsqueeze(-1)
         if self.cfg.normalize == "utterance":
             feats = self._normalize(feats, valid, n_frames)
         if self.training:

@@ -98,3 +98,17 @@ def test_config_errors_are_validation_errors():
         SpeechAugment(speed_range=(1.2, 0.8))
     with pytest.raises(ValidationError):
         SpeechFeatures(hop=10)  # unknown key
+
+
+def test_relative_floor_makes_features_level_independent():
+    cfg = SpeechFeatures(sample_rate=8000, n_mels=32, log_floor_mode="relative", log_floor=1e-4)
+    fe, _ = build_frontend(cfg, None)
+    _, x, lengths = _batch([8000, 5000])
+    x[:, 2000:3000] = 0.0  # digital silence, where an absolute floor would make level matter
+    loud, n = fe.eval()(x, lengths)
+    quiet, _ = fe(x * 1e-3, lengths)
+    torch.testing.assert_close(loud, quiet, atol=1e-3, rtol=0)
+    absolute, _ = build_frontend(SpeechFeatures(sample_rate=8000, n_mels=32, log_floor=1e-4), None)
+    a, _ = absolute.eval()(x, lengths)
+    b, _ = absolute(x * 1e-3, lengths)
+    assert (a - b).abs().max() > 0.1

@@ -1,0 +1,77 @@
+"""`suite read` (recognize ink files, one result per UNIPEN segment) and `suite render` (ink to PNG)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from suite.cli_tools import add_predict_command, example_epilog
+from suite.errors import SuiteError
+
+from .features import ink_features
+from .formats import read_ink
+
+
+def predict(predictor, files: list[str], batch_size: int = 16, **_) -> list[dict]:
+    """Recognize every sample of every file (a UNIPEN file may hold several labelled segments)."""
+    jobs, results = [], []
+    for f in files:
+        try:
+            inks = read_ink(f)
+        except SuiteError as err:
+            results.append({"file": f, "error": str(err)})
+            continue
+        for ink in inks:
+            jobs.append((f, ink))
+    cfg = predictor.config.features
+    for i in range(0, len(jobs), batch_size):
+        batch = jobs[i:i + batch_size]
+        log_probs, lengths = predictor.run([ink_features(ink, cfg) for _, ink in batch])
+        for (f, ink), hyp in zip(batch, predictor.decode(log_probs, lengths)):
+            text = hyp["text"] if isinstance(hyp, dict) else hyp.text
+            res = {"file": f, "text": text}
+            if len([1 for g, _ in jobs if g == f]) > 1:
+                res["segment"] = ink.meta.get("segment", ink.id)
+                res["display"] = f"{f}[{res['segment']}]\t{text}"
+            if ink.text is not None:
+                res["reference"] = ink.text
+            results.append(res)
+    order = {f: i for i, f in enumerate(files)}
+    return sorted(results, key=lambda r: order.get(r["file"], 0))
+
+
+def _render(args) -> int:
+    from .render import render_inks
+
+    inks = read_ink(args.ink)
+    if args.segment is not None:
+        if not 0 <= args.segment < len(inks):
+            raise SuiteError(f"--segment {args.segment} out of range (the file holds {len(inks)} samples)", args.ink)
+        inks = [inks[args.segment]]
+    captions: list = [None] * len(inks)
+    if not args.no_text:
+        from suite.inference import load_predictor
+
+        predictor = load_predictor(args.model or "handwriting-en")
+        log_probs, lengths = predictor.run([ink_features(i, predictor.config.features) for i in inks])
+        hyps = predictor.decode(log_probs, lengths)
+        captions = [h["text"] if isinstance(h, dict) else h.text for h in hyps]
+    out = render_inks(list(zip(inks, captions)), args.out)
+    print(out)
+    return 0
+
+
+def add_commands(sub) -> None:
+    add_predict_command(sub, "read", "handwriting",
+                        "recognize handwriting in ink files (UNIPEN, InkML, IAM-OnDB XML, JSON ink)",
+                        "suite read examples/handwriting/*.json")
+    p = sub.add_parser("render", help="draw an ink file (and the recognized text under it) to a PNG",
+                       description="Draw the strokes of an ink file, with the text the model reads under each "
+                                   "sample, so you can see what was read.",
+                       epilog=example_epilog("suite render examples/handwriting/line1.json --out line1.png"),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("ink", help="ink file (UNIPEN, InkML, IAM-OnDB XML or JSON)")
+    p.add_argument("--out", required=True, help="PNG to write")
+    p.add_argument("--model", help="bundle path or bundled model name (default handwriting-en)")
+    p.add_argument("--segment", type=int, help="only this sample of a multi-sample file (0-based)")
+    p.add_argument("--no-text", action="store_true", help="draw the ink only, without recognizing it")
+    p.set_defaults(func=_render)

@@ -1,0 +1,26 @@
+"""The handwriting `features:` and `augment:` config sections."""
+from __future__ import annotations
+
+from typing import Literal
+
+from suite.domain import StrictModel
+
+
+class HandwritingFeatures(StrictModel):
+    # "points": one vector per resampled point; "bezier": one per fitted cubic Bezier curve (Carbune et al.
+    # 2020), a few per character instead of many points
+    kind: Literal["points", "bezier"] = "points"
+    spacing: float = 0.15  # arc-length resampling step, in line heights (0.05 gives ~30 points per character)
+    deskew: bool = True  # rotate so the least-squares line through the ink is horizontal
+    time_delta: bool = False  # add the time since the previous point (seconds, clipped), if the file has times
+    bezier_tolerance: float = 0.04  # max fit error of a Bezier curve, in line heights (kind: bezier)
+    bezier_max_points: int = 24  # a curve spans at most this many resampled points
+
+
+class HandwritingAugment(StrictModel):
+    prob: float = 0.9  # chance of applying the random affine transform to a training sample
+    scale_x: tuple[float, float] = (0.8, 1.2)  # horizontal stretch relative to height (aspect ratio)
+    shear: float = 0.35  # slant change: x += shear * U(-1, 1) * y
+    rotate_deg: float = 4.0  # rotation, degrees, uniform in +-rotate_deg
+    jitter: float = 0.01  # Gaussian noise on each resampled point, in line heights
+    point_dropout: float = 0.05  # chance of dropping each resampled point (stroke ends are kept)

@@ -1,0 +1,156 @@
+"""Ink -> feature sequence: size/baseline normalization, constant arc-length resampling, point deltas.
+
+Computed on the CPU in DataLoader workers (``Domain.load``); the on-device frontend is a pass-through.
+Point features per step: dx, dy (from the previous point, across pen lifts), y (height above the ink's
+centre line), pen-up bit (1 on the first point of a stroke), optionally dt.
+"""
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import torch
+from torch import nn
+
+from .config import HandwritingAugment, HandwritingFeatures
+from .ink import Ink
+
+POINT_DIM = 4
+BEZIER_DIM = 8
+MAX_DT = 2.0  # seconds; longer pauses carry no more information
+
+
+def feature_dim(cfg: HandwritingFeatures) -> int:
+    return (BEZIER_DIM if cfg.kind == "bezier" else POINT_DIM) + int(cfg.time_delta)
+
+
+def resample_stroke(stroke: np.ndarray, step: float) -> np.ndarray:
+    """Points every ``step`` of arc length along a stroke (x, y, t interpolated), both ends kept."""
+    if len(stroke) < 2:
+        return stroke[:1].copy()
+    seg = np.hypot(np.diff(stroke[:, 0]), np.diff(stroke[:, 1]))
+    dist = np.concatenate([[0.0], np.cumsum(seg)])
+    total = dist[-1]
+    if total < step:
+        return stroke[[0, -1]] if total > 0 else stroke[:1].copy()
+    n = int(math.floor(total / step))
+    at = np.linspace(0.0, n * step, n + 1)
+    if total - at[-1] > 0.25 * step:
+        at = np.append(at, total)
+    # strictly increasing abscissae for interp: drop repeated points (zero-length segments)
+    keep = np.concatenate([[True], seg > 0])
+    d, s = dist[keep], stroke[keep]
+    cols = [np.interp(at, d, s[:, k]) for k in range(3)]
+    return np.stack(cols, axis=1)
+
+
+def normalize_ink(strokes: list[np.ndarray], deskew: bool = True) -> list[np.ndarray]:
+    """Scale so the core height of the ink is 1 (aspect kept), deskew, centre y on the ink's middle."""
+    pts = np.concatenate(strokes)
+    lo, hi = pts[:, :2].min(0), pts[:, :2].max(0)
+    extent = max(hi[1] - lo[1], (hi[0] - lo[0]) / 8.0, 1e-6)
+    # density-independent statistics: measure on a fine uniform resampling, not on raw device samples
+    fine = np.concatenate([resample_stroke(s, extent / 50.0) for s in strokes])[:, :2]
+    out = [s.copy() for s in strokes]
+    if deskew and len(fine) > 10 and np.ptp(fine[:, 0]) > 2 * max(np.ptp(fine[:, 1]), 1e-6):
+        slope = np.polyfit(fine[:, 0], fine[:, 1], 1)[0]
+        if abs(slope) < 0.5:  # only correct modest baseline tilt; steeper fits are not lines of text
+            c, s_ = math.cos(-math.atan(slope)), math.sin(-math.atan(slope))
+            rot = np.array([[c, s_], [-s_, c]])
+            fine = fine @ rot
+            for o in out:
+                o[:, :2] = o[:, :2] @ rot
+    y5, y50, y95 = np.percentile(fine[:, 1], [5, 50, 95])
+    height = y95 - y5
+    if height < 0.05 * extent:  # a dash or dot row: fall back to the bounding extent
+        height = extent
+    x0 = fine[:, 0].min()
+    for o in out:
+        o[:, 0] = (o[:, 0] - x0) / height
+        o[:, 1] = (o[:, 1] - y50) / height
+    return out
+
+
+def augment_strokes(strokes: list[np.ndarray], aug: HandwritingAugment, rng: random.Random) -> list[np.ndarray]:
+    """Random affine transform (aspect, slant, rotation) of normalized strokes."""
+    if rng.random() >= aug.prob:
+        return strokes
+    sx = rng.uniform(*aug.scale_x)
+    sh = rng.uniform(-aug.shear, aug.shear)
+    a = math.radians(rng.uniform(-aug.rotate_deg, aug.rotate_deg))
+    # y grows downward: a forward slant moves the top (negative y) right, hence x -= shear * y
+    m = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ np.array([[sx, -sh], [0.0, 1.0]])
+    out = []
+    for s in strokes:
+        o = s.copy()
+        o[:, :2] = s[:, :2] @ m.T
+        out.append(o)
+    return out
+
+
+def _drop_and_jitter(strokes: list[np.ndarray], aug: HandwritingAugment, rng: random.Random) -> list[np.ndarray]:
+    np_rng = np.random.default_rng(rng.getrandbits(32))
+    out = []
+    for s in strokes:
+        if aug.point_dropout > 0 and len(s) > 2:
+            keep = np_rng.random(len(s)) >= aug.point_dropout
+            keep[[0, -1]] = True
+            s = s[keep]
+        if aug.jitter > 0:
+            s = s.copy()
+            s[:, :2] += np_rng.normal(0.0, aug.jitter, size=(len(s), 2))
+        out.append(s)
+    return out
+
+
+def point_features(strokes: list[np.ndarray], time_delta: bool) -> np.ndarray:
+    pts = np.concatenate(strokes)
+    pen_up = np.concatenate([np.eye(1, len(s), 0)[0] for s in strokes])
+    d = np.diff(pts[:, :2], axis=0, prepend=pts[:1, :2])
+    cols = [d[:, 0], d[:, 1], pts[:, 1], pen_up]
+    if time_delta:
+        cols.append(_time_deltas(pts[:, 2]))
+    return np.stack(cols, axis=1)
+
+
+def _time_deltas(t: np.ndarray) -> np.ndarray:
+    if np.isnan(t).any():
+        return np.zeros(len(t))
+    return np.clip(np.diff(t, prepend=t[:1]), 0.0, MAX_DT)
+
+
+def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: HandwritingAugment | None = None,
+                 rng: random.Random | None = None) -> torch.Tensor:
+    """Feature sequence [T, feature_dim(cfg)] of an ink (augmented when ``aug`` is given)."""
+    strokes = ink.strokes if isinstance(ink, Ink) else ink
+    strokes = normalize_ink(strokes, cfg.deskew)
+    if aug is not None:
+        rng = rng or random.Random()
+        strokes = augment_strokes(strokes, aug, rng)
+    strokes = [resample_stroke(s, cfg.spacing) for s in strokes]
+    if aug is not None:
+        strokes = _drop_and_jitter(strokes, aug, rng)
+    if cfg.kind == "bezier":
+        from .bezier import bezier_features
+
+        feats = bezier_features(strokes, cfg)
+    else:
+        feats = point_features(strokes, cfg.time_delta)
+    return torch.from_numpy(feats.astype(np.float32))
+
+
+class InkFrontend(nn.Module):
+    """Pass-through: features are computed in the data workers; padding is left untouched."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return x, lengths
+
+
+def build_frontend(cfg: HandwritingFeatures, aug: HandwritingAugment | None = None) -> tuple[nn.Module, int]:
+    dim = feature_dim(cfg)
+    return InkFrontend(dim), dim

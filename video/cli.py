@@ -1,0 +1,47 @@
+"""The video domain's commands: `suite label` and `suite synth video`."""
+from __future__ import annotations
+
+import argparse
+
+from suite.cli_tools import add_predict_command, example_epilog
+
+from .synth import add_synth_args, run_synth
+
+
+def _label_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("video")
+    g.add_argument("--top-k", type=int, default=1, help="also list the K most likely labels (default 1)")
+    g.add_argument("--clips", type=int, help="clips per video, scores averaged (default: the model's test_clips)")
+    g.add_argument("--timeline", action="store_true",
+                   help="label a sliding window along the video and print segments (start, end, label, confidence)")
+    g.add_argument("--plot", metavar="PNG", help="draw class probabilities over time (with several files: NAME_<clip>.png each)")
+    g.add_argument("--window", type=float, help="sliding window in seconds (default: the model's window_seconds)")
+    g.add_argument("--stride", type=float, help="window step in seconds (default: half the window)")
+
+
+def _synth_parent(sub) -> argparse._SubParsersAction:
+    """The sub-commands of `suite synth` (shared with other domains that generate data)."""
+    synth = sub.choices.get("synth")
+    if synth is None:
+        synth = sub.add_parser("synth", help="generate synthetic training data",
+                               description="Generate synthetic training data for a domain.")
+        kinds = synth.add_subparsers(dest="synth_kind", metavar="KIND")
+        synth.set_defaults(_synth_kinds=kinds, func=lambda args: synth.print_help() or 2)
+        return kinds
+    return synth.get_default("_synth_kinds")
+
+
+def add_commands(sub) -> None:
+    add_predict_command(
+        sub, "label", "video", "label the activity in video clips (mp4/avi/mkv/webm, any size and frame rate)",
+        "suite label examples/video/*.mp4 --top-k 3\n  suite label long.mp4 --timeline --plot probs.png",
+        extra_args=_label_args)
+    kinds = _synth_parent(sub)
+    p = kinds.add_parser(
+        "video", help="articulated figures doing actions, one folder per class",
+        description="Procedural clips of articulated human figures doing 10 actions (two pairs are each "
+                    "other's time reversal), written as OUT/<action>/*.mp4 plus OUT/manifest.jsonl.",
+        epilog=example_epilog("suite synth video --out data/actions/train --seed 1 --per-class 80"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_synth_args(p)
+    p.set_defaults(func=lambda args: run_synth(args) and 0)
