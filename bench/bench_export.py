@@ -14,7 +14,7 @@ import torch
 from suite.models import CNNLSTM, CTCEncoder, SequenceModel
 
 from . import inputs
-from .common import compare, device, row
+from .common import clock_name, compare, device, row
 from .synthetic import Identity
 
 TOL = 1e-4
@@ -124,4 +124,5 @@ def run(quick: bool) -> dict:
     missing = inputs.missing_bundles()
     if missing:
         details["bundled_models_not_installed"] = missing
-    return {"title": "Export (TorchScript vs eager)", "device": str(dev), "rows": rows, "details": details}
+    return {"title": "Export (TorchScript vs eager)", "device": str(dev), "rows": rows, "details": details,
+            "clock": clock_name(dev)}

@@ -11,7 +11,7 @@ from torch.nn import functional as F
 from suite.data import BucketBatchSampler, collate, padding_efficiency
 from suite.models import CTCEncoder
 
-from .common import compare, device, row, sync, timed
+from .common import clock_name, compare, device, row, sync, timed
 from .synthetic import speech_like_lengths
 
 TARGET = 0.90
@@ -111,4 +111,4 @@ def run(quick: bool) -> dict:
                     target_text="auto's choice >= the other",
                     note=f"same outputs on valid frames (max |diff| {diff:.1e})"))
     return {"title": "Padding waste (bucketing vs random) and packed vs padded LSTM", "device": str(dev),
-            "rows": rows, "details": details}
+            "rows": rows, "details": details, "clock": clock_name(dev)}

@@ -128,4 +128,4 @@ def run(quick: bool) -> dict:
     if missing:
         details["skipped_domains"] = {m: "domain package not installed" for m in missing}
     return {"title": "Input pipeline (real files vs preloaded batches)", "device": str(dev), "rows": rows,
-            "details": details}
+            "details": details, "clock": "wall time (DataLoader workers are other processes)"}

@@ -25,7 +25,7 @@ from suite.models import build_model
 from suite.registry import get_domain
 from suite.task import Targets
 
-from .common import device, median, row, sync
+from .common import clock, clock_name, device, median, row, sync
 from .synthetic import random_text
 
 TASK = "bench.synthetic:CTC"
@@ -75,8 +75,9 @@ def make_batches(n: int, batch: int, frames: tuple[int, int], dim: int, encode, 
 class MemoryBatches(Dataset):
     """Ready batches; notes the time each is fetched (one fetch per training step)."""
 
-    def __init__(self, batches: list):
+    def __init__(self, batches: list, now=time.perf_counter):
         self.batches = batches
+        self.now = now
         self.fetched: list[float] = []
         self.epoch = 0
 
@@ -84,7 +85,7 @@ class MemoryBatches(Dataset):
         return len(self.batches)
 
     def __getitem__(self, i):
-        self.fetched.append(time.perf_counter())
+        self.fetched.append(self.now())
         return self.batches[i]
 
 
@@ -104,17 +105,17 @@ class InOrder(Sampler):
         return self.n
 
 
-def memory_loader(batches: list) -> DataLoader:
-    return DataLoader(MemoryBatches(batches), batch_sampler=InOrder(len(batches)), collate_fn=lambda b: b[0],
+def memory_loader(batches: list, now=time.perf_counter) -> DataLoader:
+    return DataLoader(MemoryBatches(batches, now), batch_sampler=InOrder(len(batches)), collate_fn=lambda b: b[0],
                       num_workers=0)
 
 
 @contextmanager
-def in_memory_loaders(train_batches: list, valid_batches: list):
+def in_memory_loaders(train_batches: list, valid_batches: list, now=time.perf_counter):
     loaders = {}
 
     def fake_make_loaders(*args, **kwargs):
-        loaders["train"] = memory_loader(train_batches)
+        loaders["train"] = memory_loader(train_batches, now)
         return loaders["train"], memory_loader(valid_batches)
 
     with mock.patch.object(suite.train, "make_loaders", fake_make_loaders):
@@ -126,8 +127,9 @@ def steps_per_s(stamps: list[float]) -> float:
     return 1.0 / median([b - a for a, b in zip(stamps, stamps[1:])])
 
 
-def suite_steps_per_s(cfg_path: Path, run: Path, train_batches: list, valid_batches: list) -> float:
-    with in_memory_loaders(train_batches, valid_batches) as loaders:
+def suite_steps_per_s(cfg_path: Path, run: Path, train_batches: list, valid_batches: list,
+                      dev: torch.device | None = None) -> float:
+    with in_memory_loaders(train_batches, valid_batches, clock(dev)) as loaders:
         suite.train.train(str(cfg_path), [], str(run))
     return steps_per_s(loaders["train"].dataset.fetched[WARMUP:])
 
@@ -141,8 +143,9 @@ def bare_steps_per_s(cfg_path: Path, n_out: int, batches: list, dev: torch.devic
     opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=o.weight_decay, betas=tuple(o.betas))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / o.warmup_steps))
     stamps = []
+    now = clock(dev)
     for batch in batches:
-        stamps.append(time.perf_counter())
+        stamps.append(now())
         x, lengths = batch.inputs.to(dev), batch.lengths.to(dev)
         with autocast(dev, cfg.train.precision):  # bf16 on a GPU, as the suite's trainer does
             out, out_lengths = model(x, lengths)
@@ -155,7 +158,7 @@ def bare_steps_per_s(cfg_path: Path, n_out: int, batches: list, dev: torch.devic
         opt.step()
         sched.step()
         sync(dev)
-    stamps.append(time.perf_counter())
+    stamps.append(now())
     return steps_per_s(stamps[WARMUP + 1:])
 
 
@@ -178,10 +181,10 @@ def run(quick: bool) -> dict:
             bare_steps_per_s(cfg_path, targets.n_out, batches[:WARMUP + 2], dev)  # warm kernels and allocator
             for r in range(1 if quick and has_target else 2):
                 bare.append(bare_steps_per_s(cfg_path, targets.n_out, batches, dev))
-                lit.append(suite_steps_per_s(cfg_path, folder / f"run{r}", batches, valid))
+                lit.append(suite_steps_per_s(cfg_path, folder / f"run{r}", batches, valid, dev))
             details[label] = {"suite_steps_per_s": lit, "bare_steps_per_s": bare, "timed_steps": n - WARMUP - 1}
             rows.append(row(label, "suite train", max(lit), "bare loop", max(bare), "steps/s",
                             target=TARGET if has_target else None,
                             note="" if has_target else "informative: per-step cost of the trainer itself"))
     return {"title": "Trainer overhead (suite train vs bare PyTorch loop)", "device": str(dev), "rows": rows,
-            "details": details}
+            "details": details, "clock": clock_name(dev)}

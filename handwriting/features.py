@@ -104,6 +104,26 @@ def _drop_and_jitter(strokes: list[np.ndarray], aug: HandwritingAugment, rng: ra
     return out
 
 
+def _augmented_points(strokes: list[np.ndarray], spacing: float, aug: HandwritingAugment,
+                      rng: random.Random) -> list[np.ndarray]:
+    """Augmented, resampled strokes with at least as many points as the clean ink.
+
+    The trainer checks CTC feasibility (enough frames for the label) on clean lengths; an augmented copy
+    that came out shorter (squeezed, points dropped) is resampled a little finer instead of failing.
+    """
+    clean = sum(len(resample_stroke(s, spacing)) for s in strokes)
+    moved = augment_strokes(strokes, aug, rng)
+    seed = rng.getrandbits(32)
+    step = spacing
+    for _ in range(4):
+        out = _drop_and_jitter([resample_stroke(s, step) for s in moved], aug, random.Random(seed))
+        n = sum(len(s) for s in out)
+        if n >= clean:
+            break
+        step *= 0.97 * n / clean
+    return out
+
+
 def point_features(strokes: list[np.ndarray], time_delta: bool) -> np.ndarray:
     pts = np.concatenate(strokes)
     pen_up = np.concatenate([np.eye(1, len(s), 0)[0] for s in strokes])
@@ -125,12 +145,10 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
     """Feature sequence [T, feature_dim(cfg)] of an ink (augmented when ``aug`` is given)."""
     strokes = ink.strokes if isinstance(ink, Ink) else ink
     strokes = normalize_ink(strokes, cfg.deskew)
-    if aug is not None:
-        rng = rng or random.Random()
-        strokes = augment_strokes(strokes, aug, rng)
-    strokes = [resample_stroke(s, cfg.spacing) for s in strokes]
-    if aug is not None:
-        strokes = _drop_and_jitter(strokes, aug, rng)
+    if aug is None:
+        strokes = [resample_stroke(s, cfg.spacing) for s in strokes]
+    else:
+        strokes = _augmented_points(strokes, cfg.spacing, aug, rng or random.Random())
     if cfg.kind == "bezier":
         from .bezier import bezier_features
 

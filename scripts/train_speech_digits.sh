@@ -32,8 +32,10 @@ suite train configs/speech-cpu.yaml --out "$RUN" \
   --set features.sample_rate=8000 \
   --set train.batch_size=16 --set train.max_epochs="$EPOCHS" --set train.max_minutes="$MINUTES" \
   --set train.optim.lr=0.003 --set train.optim.warmup_steps=300 \
-  --set augment.speed_range='[0.85,1.15]' --set augment.vtlp_range='[0.85,1.15]' \
-  --set augment.freq_mask_width=6 --set augment.time_mask_width=8 \
+  --set augment.speed_prob=0.8 --set augment.speed_range='[0.85,1.15]' \
+  --set augment.vtlp_prob=0.8 --set augment.vtlp_range='[0.85,1.15]' \
+  --set augment.noise_prob=0.5 --set augment.snr_db='[10,40]' --set augment.gain_prob=0.5 \
+  --set augment.freq_masks=2 --set augment.freq_mask_width=6 --set augment.time_masks=2 --set augment.time_mask_width=8 \
   --set model.dropout=0.25
 echo "training took $(( $(date +%s) - start )) s"
 

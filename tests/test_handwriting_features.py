@@ -1,0 +1,94 @@
+"""Features and augmentation: shapes, invariances, resampling, Bezier reduction, frontend padding."""
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from handwriting.config import HandwritingAugment, HandwritingFeatures
+from handwriting.features import build_frontend, feature_dim, ink_features, resample_stroke
+from handwriting.formats import read_ink
+
+FIX = Path(__file__).parent / "fixtures" / "handwriting"
+LINE = FIX / "unipen" / "data" / "8" / "apa" / "apa00" / "app0020.dat"
+
+
+@pytest.fixture(scope="module")
+def ink():
+    return read_ink(LINE)[0]
+
+
+@pytest.mark.parametrize("cfg", [HandwritingFeatures(), HandwritingFeatures(time_delta=True),
+                                 HandwritingFeatures(kind="bezier"), HandwritingFeatures(kind="bezier", time_delta=True)])
+def test_shapes_and_finite(ink, cfg):
+    f = ink_features(ink, cfg)
+    assert f.ndim == 2 and f.shape[1] == feature_dim(cfg) and f.shape[0] > 10
+    assert torch.isfinite(f).all()
+
+
+def test_invariant_to_translation_and_scale(ink):
+    cfg = HandwritingFeatures()
+    base = ink_features(ink, cfg)
+    moved = [s * [3.0, 3.0, 1.0] + [500.0, -200.0, 0.0] for s in ink.strokes]
+    assert torch.allclose(ink_features(moved, cfg), base, atol=1e-4)
+
+
+def test_deskew_removes_rotation(ink):
+    cfg = HandwritingFeatures(spacing=0.1)
+    a = np.radians(5)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    tilted = []
+    for s in ink.strokes:
+        t = s.copy()
+        t[:, :2] = s[:, :2] @ rot.T
+        tilted.append(t)
+    base, tilt = ink_features(ink, cfg), ink_features(tilted, cfg)
+    assert abs(len(base) - len(tilt)) <= 0.05 * len(base)
+    # the y channel (height above the centre line) stays within a small drift across the line
+    n = min(len(base), len(tilt))
+    assert (base[:n, 2] - tilt[:n, 2]).abs().median() < 0.1
+
+
+def test_resampling_spacing():
+    stroke = np.stack([np.linspace(0, 10, 1000), np.zeros(1000), np.linspace(0, 1, 1000)], axis=1)
+    r = resample_stroke(stroke, 0.5)
+    assert len(r) == 21 and np.allclose(np.diff(r[:, 0]), 0.5)
+    assert np.allclose(r[[0, -1], 2], [0, 1])
+
+
+def test_pen_up_bit_marks_stroke_starts(ink):
+    f = ink_features(ink, HandwritingFeatures())
+    assert int(f[:, 3].sum()) == len(ink.strokes)
+
+
+def test_coarser_resampling_and_bezier_shorten_sequences(ink):
+    fine = len(ink_features(ink, HandwritingFeatures(spacing=0.05)))
+    coarse = len(ink_features(ink, HandwritingFeatures(spacing=0.2)))
+    bez = len(ink_features(ink, HandwritingFeatures(kind="bezier", spacing=0.05)))
+    assert coarse < fine / 3 and bez < fine / 5
+
+
+def test_augmentation_changes_ink_but_is_reproducible(ink):
+    cfg, aug = HandwritingFeatures(), HandwritingAugment(prob=1.0)
+    a = ink_features(ink, cfg, aug, random.Random(1))
+    b = ink_features(ink, cfg, aug, random.Random(1))
+    c = ink_features(ink, cfg, aug, random.Random(2))
+    assert torch.equal(a, b) and not (len(a) == len(c) and torch.equal(a, c))
+    assert a.shape[1] == 4 and torch.isfinite(a).all()
+    # augmentation is moderate: the sequence length stays within 40% of the clean one
+    assert 0.6 < len(a) / len(ink_features(ink, cfg)) < 1.4
+
+
+def test_augmentation_off_is_identity(ink):
+    cfg = HandwritingFeatures()
+    off = HandwritingAugment(prob=0.0, jitter=0.0, point_dropout=0.0)
+    assert torch.equal(ink_features(ink, cfg, off, random.Random(0)), ink_features(ink, cfg))
+
+
+def test_frontend_ignores_padding():
+    front, dim = build_frontend(HandwritingFeatures(), HandwritingAugment())
+    x = torch.randn(2, 7, dim)
+    lengths = torch.tensor([7, 4])
+    y, ly = front(x, lengths)
+    assert torch.equal(y[1, :4], front(x[1:, :4], lengths[1:])[0][0]) and torch.equal(ly, lengths)

@@ -1,0 +1,52 @@
+"""Spatial transforms: shapes, eval centre crop, one set of random parameters per clip."""
+from __future__ import annotations
+
+import random
+
+import torch
+
+from video.config import VideoAugment, VideoFeatures
+from video.frontend import build_frontend
+from video.transforms import apply_transform
+
+
+def _clip(t=4, h=40, w=60):
+    g = torch.Generator().manual_seed(0)
+    frame = torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g)
+    return frame.expand(t, 3, h, w).clone()
+
+
+def test_eval_resize_and_centre_crop():
+    feats = VideoFeatures(size=20, resize=20)
+    clip = torch.zeros(2, 3, 40, 60, dtype=torch.uint8)
+    clip[:, :, :, 25:35] = 255  # a bar in the middle columns survives the centre crop
+    out = apply_transform(clip, feats, None)
+    assert out.shape == (2, 3, 20, 20) and out.dtype == torch.uint8
+    assert out[:, :, :, 10].float().mean() > 200 and out[:, :, :, 0].float().mean() < 30
+
+
+def test_train_applies_same_params_to_every_frame():
+    feats, aug = VideoFeatures(size=24, resize=40), VideoAugment()
+    for seed in range(5):
+        out = apply_transform(_clip(), feats, aug, random.Random(seed))
+        assert out.shape == (4, 3, 24, 24)
+        assert all(torch.equal(out[0], out[i]) for i in range(1, 4))
+
+
+def test_train_randomness_follows_rng():
+    feats, aug = VideoFeatures(size=24, resize=40), VideoAugment()
+    a = apply_transform(_clip(), feats, aug, random.Random(7))
+    b = apply_transform(_clip(), feats, aug, random.Random(7))
+    c = apply_transform(_clip(), feats, aug, random.Random(8))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_frontend_normalises_and_ignores_padding():
+    frontend, dim = build_frontend(VideoFeatures(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)))
+    assert dim == 3
+    x = torch.full((2, 3, 3, 4, 4), 255, dtype=torch.uint8)
+    out, lengths = frontend(x, torch.tensor([3, 1]))
+    assert torch.allclose(out[0], torch.ones_like(out[0]))
+    assert torch.equal(out[1, 1:], torch.zeros_like(out[1, 1:])) and lengths.tolist() == [3, 1]
+    alone, _ = frontend(x[1:, :1], torch.tensor([1]))
+    assert torch.equal(alone[0], out[1, :1])
