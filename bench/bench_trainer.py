@@ -4,10 +4,11 @@ batches. Only the data loaders of `suite train` are replaced (by in-memory batch
 not part of the comparison; everything else is the code path a user runs."""
 from __future__ import annotations
 
+import io
 import random
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from pathlib import Path
 from unittest import mock
 
@@ -31,7 +32,7 @@ from .synthetic import random_text
 TASK = "bench.synthetic:CTC"
 TARGET = 0.95
 
-# (label, model section, feature dim, batch size, frames range, timed steps (full, quick))
+# (label, model section, feature dim, batch size, frames range, timed steps (full, quick), has the target)
 SETUPS = [
     ("speech-cpu recipe size: conv/2 + 3x128 BiLSTM, batch 32, 2-6 s",
      {"subsample": 2, "subsample_channels": 128, "layers": 3, "hidden": 128, "dropout": 0.2}, 40, 32, (200, 600),
@@ -129,7 +130,8 @@ def steps_per_s(stamps: list[float]) -> float:
 
 def suite_steps_per_s(cfg_path: Path, run: Path, train_batches: list, valid_batches: list,
                       dev: torch.device | None = None) -> float:
-    with in_memory_loaders(train_batches, valid_batches, clock(dev)) as loaders:
+    # the trainer's per-epoch lines and "wrote model.pt" are noise in the benchmark's output
+    with in_memory_loaders(train_batches, valid_batches, clock(dev)) as loaders, redirect_stderr(io.StringIO()):
         suite.train.train(str(cfg_path), [], str(run))
     return steps_per_s(loaders["train"].dataset.fetched[WARMUP:])
 

@@ -203,14 +203,6 @@ def sample_files(domain: str, n: int, seed: int = 0) -> list[str]:
     return [str(folder / r[key]) for r in recs]
 
 
-def bundled_predictors(quick: bool, n_files: int = 8):
-    """(bundle name, Predictor, input files) for each bundled model that is installed."""
-    for domain in BUNDLES:
-        if bundle_path(domain) is None:
-            continue
-        yield model_name(domain), load_model(domain), sample_files(domain, n_files)
-
-
 def padded(xs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     batch = collate([(str(i), x, None) for i, x in enumerate(xs)])
     return batch.inputs, batch.lengths

@@ -83,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = ap.parse_args(argv)
     for spec in args.model:
-        if "=" not in spec:
-            ap.error(f"--model expects DOMAIN=PATH, got {spec!r}")
+        domain, _, path = spec.partition("=")
+        if domain not in ("speech", "handwriting", "video") or not path:
+            ap.error(f"--model expects DOMAIN=PATH with DOMAIN speech, handwriting or video, got {spec!r}")
+        if not Path(path).is_file():
+            ap.error(f"--model {spec}: file not found")
     if args.model:
         os.environ["SUITE_BENCH_MODELS"] = ",".join(args.model)
 

@@ -10,7 +10,7 @@ class HandwritingFeatures(StrictModel):
     # "points": one vector per resampled point; "bezier": one per fitted cubic Bezier curve (Carbune et al.
     # 2020), a few per character instead of many points
     kind: Literal["points", "bezier"] = "points"
-    spacing: float = 0.2  # arc-length resampling step, in line heights (0.05 gives ~30 points per character)
+    spacing: float = 0.25  # arc-length resampling step, in line heights (0.05 gives ~30 points per character)
     deskew: bool = True  # rotate so the least-squares line through the ink is horizontal
     time_delta: bool = False  # add the time since the previous point (seconds, clipped), if the file has times
     bezier_tolerance: float = 0.04  # max fit error of a Bezier curve, in line heights (kind: bezier)

@@ -1,8 +1,8 @@
 """Ink -> feature sequence: size/baseline normalization, constant arc-length resampling, point deltas.
 
 Computed on the CPU in DataLoader workers (``Domain.load``); the on-device frontend is a pass-through.
-Point features per step: dx, dy (from the previous point, across pen lifts), y (height above the ink's
-centre line), pen-up bit (1 on the first point of a stroke), optionally dt.
+Point features per step: dx, dy (from the previous point, across pen lifts), y (height relative to the
+local centre line of the writing), pen-up bit (1 on the first point of a stroke), optionally dt.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from .ink import Ink
 
 POINT_DIM = 4
 BEZIER_DIM = 8
-MAX_DT = 2.0  # seconds; longer pauses carry no more information
+MAX_DT = 2.0
+LOCAL_WINDOW = 25  # points each side for the local centre line (~5 letter heights of pen travel at 0.2)  # seconds; longer pauses carry no more information
 
 
 def feature_dim(cfg: HandwritingFeatures) -> int:
@@ -45,8 +46,29 @@ def resample_stroke(stroke: np.ndarray, step: float) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
+def line_height(strokes: list[np.ndarray], extent: float) -> float:
+    """Writing size: the arc-length-weighted median of the strokes' vertical extents.
+
+    Per stroke rather than over the whole ink, so that a sample holding several lines written one under
+    the other (UNIPEN has such "lines") gets its letter size, not its block height.
+    """
+    ext, weight = [], []
+    for s in strokes:
+        if len(s) < 2:
+            continue
+        fine = resample_stroke(s, extent / 100.0)
+        ext.append(np.ptp(fine[:, 1]))
+        weight.append(np.hypot(*np.diff(s[:, :2], axis=0).T).sum())
+    if not ext or sum(weight) <= 0:
+        return extent
+    order = np.argsort(ext)
+    cum = np.cumsum(np.asarray(weight)[order])
+    height = float(np.asarray(ext)[order][np.searchsorted(cum, cum[-1] / 2)])
+    return height if height > 0.05 * extent else extent
+
+
 def normalize_ink(strokes: list[np.ndarray], deskew: bool = True) -> list[np.ndarray]:
-    """Scale so the core height of the ink is 1 (aspect kept), deskew, centre y on the ink's middle."""
+    """Scale so the letter height is 1 (aspect kept), deskew single lines, start x at 0 and centre y."""
     pts = np.concatenate(strokes)
     lo, hi = pts[:, :2].min(0), pts[:, :2].max(0)
     extent = max(hi[1] - lo[1], (hi[0] - lo[0]) / 8.0, 1e-6)
@@ -61,11 +83,8 @@ def normalize_ink(strokes: list[np.ndarray], deskew: bool = True) -> list[np.nda
             fine = fine @ rot
             for o in out:
                 o[:, :2] = o[:, :2] @ rot
-    y5, y50, y95 = np.percentile(fine[:, 1], [5, 50, 95])
-    height = y95 - y5
-    if height < 0.05 * extent:  # a dash or dot row: fall back to the bounding extent
-        height = extent
-    x0 = fine[:, 0].min()
+    height = line_height(out, extent)
+    x0, y50 = fine[:, 0].min(), float(np.median(fine[:, 1]))
     for o in out:
         o[:, 0] = (o[:, 0] - x0) / height
         o[:, 1] = (o[:, 1] - y50) / height
@@ -112,6 +131,7 @@ def _augmented_points(strokes: list[np.ndarray], spacing: float, aug: Handwritin
     that came out shorter (squeezed, points dropped) is resampled a little finer instead of failing.
     """
     clean = sum(len(resample_stroke(s, spacing)) for s in strokes)
+    clean += max(2, clean // 50)  # margin: never end up at the exact frame budget of a long label
     moved = augment_strokes(strokes, aug, rng)
     seed = rng.getrandbits(32)
     step = spacing
@@ -128,10 +148,19 @@ def point_features(strokes: list[np.ndarray], time_delta: bool) -> np.ndarray:
     pts = np.concatenate(strokes)
     pen_up = np.concatenate([np.eye(1, len(s), 0)[0] for s in strokes])
     d = np.diff(pts[:, :2], axis=0, prepend=pts[:1, :2])
-    cols = [d[:, 0], d[:, 1], pts[:, 1], pen_up]
+    cols = [d[:, 0], d[:, 1], pts[:, 1] - local_centre(pts[:, 1]), pen_up]
     if time_delta:
         cols.append(_time_deltas(pts[:, 2]))
     return np.stack(cols, axis=1)
+
+
+def local_centre(y: np.ndarray, half_window: int = LOCAL_WINDOW) -> np.ndarray:
+    """Running median of y over neighbouring points in pen order: the centre line of the nearby writing,
+    so the y feature means "above/below the line" even in multi-line or wavy samples."""
+    if len(y) <= 2 * half_window + 1:
+        return np.full(len(y), np.median(y))
+    padded = np.pad(y, half_window, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half_window + 1), axis=1)
 
 
 def _time_deltas(t: np.ndarray) -> np.ndarray:

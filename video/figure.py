@@ -44,7 +44,7 @@ class Body:
         return cls(
             height=height, torso=jitter(0.30), thigh=jitter(0.24), shin=jitter(0.23), upper_arm=jitter(0.17),
             forearm=jitter(0.16), head=jitter(0.065), shoulder_w=height * rng.uniform(0.0, 0.14),
-            limb_w=max(2.0, height * rng.uniform(0.045, 0.075)), torso_w=max(3.0, height * rng.uniform(0.09, 0.14)),
+            limb_w=max(2.0, height * rng.uniform(0.06, 0.09)), torso_w=max(3.0, height * rng.uniform(0.11, 0.15)),
             skin=tuple(int(c) for c in skin), shirt=colour(), pants=colour(),
             shoes=tuple(int(c) for c in rng.integers(0, 80, 3)),
         )

@@ -29,9 +29,9 @@ def _background(rng: np.random.Generator, w: int, h: int, ground: float) -> np.n
     blend = cv2.resize(rng.random((k, k, 1)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)[..., None]
     c1, c2 = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
     img = c1 * blend + c2 * (1 - blend)
-    img += rng.normal(0, rng.uniform(0, 25), (h, w, 1 if rng.random() < 0.5 else 3))
+    img += rng.normal(0, rng.uniform(0, 12), (h, w, 1 if rng.random() < 0.5 else 3))
     img = np.clip(img, 0, 255).astype(np.uint8)
-    for _ in range(int(rng.integers(0, 7))):  # clutter: bars and boxes
+    for _ in range(int(rng.integers(0, 4))):  # clutter: bars and boxes
         colour = tuple(int(c) for c in rng.integers(0, 256, 3))
         x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
         if rng.random() < 0.5:
@@ -52,15 +52,15 @@ def render_clip(action: str, rng: np.random.Generator, size: int = 64) -> list[n
     n_frames = int(rng.integers(16, 25))
     margin = canvas // 4
     world_w, world_h = canvas + 2 * margin, canvas + 2 * margin
-    height = rng.uniform(0.5, 0.8) * canvas
+    height = rng.uniform(0.65, 0.85) * canvas
     body = Body.random(rng, height)
     facing = float(rng.choice([-1.0, 1.0]))
-    ground = margin + canvas * rng.uniform(0.86, 0.98)
-    x0 = world_w / 2 + rng.uniform(-0.15, 0.15) * canvas
+    ground = margin + canvas * rng.uniform(0.9, 0.98)
+    x0 = world_w / 2 + rng.uniform(-0.1, 0.1) * canvas
     background = _background(rng, world_w, world_h, ground)
     cam0 = np.array([margin, margin]) + rng.uniform(-0.5, 0.5, 2) * margin
     drift = rng.uniform(-0.4, 0.4, 2) * margin  # camera pan over the clip
-    noise, quality = rng.uniform(0, 8), int(rng.integers(35, 95))
+    noise, quality = rng.uniform(0, 6), int(rng.integers(50, 95))
     trajectory = builder(rng, height)
     frames = []
     for i in range(n_frames):

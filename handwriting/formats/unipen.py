@@ -324,6 +324,9 @@ def segment_ink(doc: UnipenDoc, seg: Segment, scheme: str) -> tuple[list[np.ndar
     strokes = _drop_outlier_dots(strokes)
     if not strokes:
         return None, "no pen-down ink in range"
+    if sum(len(s) == 1 for s in strokes) > 0.5 * len(strokes):
+        # real writing has a few dots (i, j, punctuation), never mostly dots: the numbering does not fit
+        return None, f"range {seg.spec} holds mostly one-point strokes ({scheme} numbering does not fit)"
     return strokes, ""
 
 
