@@ -80,7 +80,7 @@ def run(quick: bool) -> dict:
         tr.append(epoch_seconds(model, opt, feats, sr, dev))
     eb, er = padding_efficiency(small, sb), padding_efficiency(small, sr)
     details["epoch"] = {"utterances": n, "bucketed_s": tb, "random_s": tr, "bucketed_eff": eb, "random_eff": er}
-    rows.append(row(f"training epoch wall time, {n} utterances, batch 16, conv/2 + 3x128 BiLSTM",
+    rows.append(row(f"training epoch time, {n} utterances, batch 16, conv/2 + 3x128 BiLSTM",
                     "random", min(tr), "bucketed", min(tb), "s/epoch",
                     note=f"bucketing is {min(tr) / min(tb):.2f}x faster (efficiency {eb:.2f} vs {er:.2f})"))
 

@@ -131,16 +131,16 @@ def _augmented_points(strokes: list[np.ndarray], spacing: float, aug: Handwritin
     that came out shorter (squeezed, points dropped) is resampled a little finer instead of failing.
     """
     clean = sum(len(resample_stroke(s, spacing)) for s in strokes)
-    clean += max(2, clean // 50)  # margin: never end up at the exact frame budget of a long label
     moved = augment_strokes(strokes, aug, rng)
     seed = rng.getrandbits(32)
-    step = spacing
+    step, target = spacing, clean
     for _ in range(4):
         out = _drop_and_jitter([resample_stroke(s, step) for s in moved], aug, random.Random(seed))
         n = sum(len(s) for s in out)
-        if n >= clean:
+        if n >= target:
             break
-        step *= 0.97 * n / clean
+        target = clean + max(2, clean // 50)  # once shrunk, aim a little above the clean length
+        step *= 0.97 * n / target
     return out
 
 

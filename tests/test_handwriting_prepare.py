@@ -11,12 +11,12 @@ def test_prepare_unipen_fixtures(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["prepare", "unipen", str(FIX), "--out", str(out), "--valid-writers", "0.3"]) == 0
     rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
-    assert len(rows) == 12  # every kept segment of the six excerpts aligns
+    assert len(rows) == 11  # every kept segment of the six excerpts aligns
     texts = {r["text"] for r in rows}
     # transcripts are normalized: "turf ." -> "turf."
     assert "Besides Jackson is better on natural turf." in texts and "THE SUN CAUSED A FRAGMENT" in texts
     report = json.loads((out / "prepare_report.json").read_text())
-    assert report["aligned"] == 12 and report["dropped"] == 0
+    assert report["aligned"] == 11 and report["dropped"] == 0
     assert report["per_contributor"]["lex"]["numbering anchored"] == 1
     train = [json.loads(x) for x in (out / "train.jsonl").read_text().splitlines()]
     valid = [json.loads(x) for x in (out / "valid.jsonl").read_text().splitlines()]
@@ -29,3 +29,17 @@ def test_prepare_missing_source_is_one_line_error(tmp_path, capsys):
     assert main(["prepare", "unipen", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) != 0
     err = capsys.readouterr().err
     assert "nope" in err and "Traceback" not in err
+
+
+def test_prepare_iam_ondb_line_texts_from_ascii(tmp_path, capsys):
+    fix = Path(__file__).parent / "fixtures" / "handwriting" / "line.xml"
+    strokes = tmp_path / "src" / "lineStrokes" / "a01" / "a01-000"
+    ascii_dir = tmp_path / "src" / "ascii" / "a01" / "a01-000"
+    strokes.mkdir(parents=True)
+    ascii_dir.mkdir(parents=True)
+    text = fix.read_text()
+    (strokes / "a01-000u-01.xml").write_text(text[:text.index("<Transcription>")] + text[text.index("<StrokeSet>"):])
+    (ascii_dir / "a01-000u.txt").write_text("OCR:\n\nignored\n\nCSR:\n\non the\nsecond line\n")
+    assert main(["prepare", "iam-ondb", str(tmp_path / "src"), "--out", str(tmp_path / "out")]) == 0
+    [row] = [json.loads(x) for x in (tmp_path / "out/manifest.jsonl").read_text().splitlines()]
+    assert row["text"] == "on the" and row["writer"] == "a01-000u"
