@@ -55,7 +55,9 @@ class SuiteModule(L.LightningModule):
         out, out_lengths = self.model(batch.inputs, batch.lengths)
         if self.domain.kind == "ctc":
             per_sample = F.ctc_loss(out.transpose(0, 1), batch.targets, out_lengths, batch.target_lengths,
-                                    blank=0, reduction="none", zero_infinity=False)
+                                    blank=0, reduction="none", zero_infinity=True)
+            # zero_infinity: an infeasible sample's inf loss would make the whole batch's gradient NaN even
+            # when masked out of the mean below; it is reported and left out instead
             feasible = ctc_feasible(batch.targets, batch.target_lengths, out_lengths)
             if not bool(feasible.all()):
                 self._note_infeasible([i for i, ok in zip(batch.ids, feasible.tolist()) if not ok])

@@ -139,3 +139,18 @@ def test_infeasible_ctc_labels_are_reported_by_id(tmp_path, capsys):
     assert "too-long-label" in before and "longer than the model's output" in before  # reported before training
     assert "caught-in-training" in during
     assert suite.load(str(tmp_path / "run/model.pt")).metrics["infeasible"] == 1  # the one found in training
+
+
+def test_an_infeasible_sample_does_not_poison_the_batch_gradient():
+    from suite.data import collate
+    from suite.train import SuiteModule
+
+    cfg = {"task": "tests.toy_domain:CTC", "model": {"layers": 1, "hidden": 8}}
+    module = SuiteModule(cfg, list(" ab"))
+    items = [("ok", torch.randn(20, 8), torch.tensor([2, 3, 2])), ("too-short", torch.randn(2, 8), torch.tensor([2, 2, 3]))]
+    batch = collate(items)
+    loss, _, _ = module._loss(batch)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(torch.isfinite(p.grad).all() for p in module.parameters() if p.grad is not None)
+    assert module.infeasible == {"too-short"}
