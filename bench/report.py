@@ -20,7 +20,11 @@ def markdown(doc: dict) -> str:
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} with {m['torch_threads']} thread(s)"
              f"{', GPU ' + m['cuda'] if m.get('cuda') else ', no GPU'}; {doc['date']}; "
              f"`{doc['command']}` took {doc['total_seconds']:.0f} s.", "",
-             "| benchmark | comparison | A | B | A/B | target | met |", "|---|---|---|---|---|---|---|"]
+             ]
+    for u in doc.get("updates", []):
+        lines.append(f"Updated by `{u['command']}` ({u['date']}, {u['total_seconds']:.0f} s): "
+                     f"{', '.join(u['benchmarks'])}.")
+    lines += ["", "| benchmark | comparison | A | B | A/B | target | met |", "|---|---|---|---|---|---|---|"]
     for name, res in doc["benchmarks"].items():
         if res.get("skipped") or res.get("error"):
             what = f"skipped: {res['skipped']}" if res.get("skipped") else f"error: {res['error']}"

@@ -128,13 +128,19 @@ def main(argv: list[str] | None = None) -> int:
         res["quick"] = args.quick
         results[name] = res
         print(f"   {name}: {res['seconds']} s", file=sys.stderr, flush=True)
-    doc = {"machine": machine(), "command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv or sys.argv[1:])]),
-           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-           "total_seconds": round(time.perf_counter() - started, 1),
-           "benchmarks": {**previous, **results}}
+    this = {"command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv or sys.argv[1:])]),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "total_seconds": round(time.perf_counter() - started, 1)}
+    if previous:
+        # a partial run: the header stays the full run's; this run is listed under "updates"
+        old = json.loads(out.read_text())
+        doc = {**old, "machine": machine(), "benchmarks": {**previous, **results},
+               "updates": old.get("updates", []) + [{**this, "benchmarks": list(results)}]}
+    else:
+        doc = {"machine": machine(), **this, "benchmarks": results}
     atomic_write_text(out, json.dumps(doc, indent=2, default=float) + "\n")
     print_table(doc["benchmarks"])
-    print(f"wrote {out} ({doc['total_seconds']} s)", file=sys.stderr)
+    print(f"wrote {out} ({this['total_seconds']} s)", file=sys.stderr)
     failed = [n for n, r in results.items() if r.get("error")]
     return 1 if failed else 0
 

@@ -1,7 +1,7 @@
 """Ink -> feature sequence: size/baseline normalization, constant arc-length resampling, point deltas.
 
 Computed on the CPU in DataLoader workers (``Domain.load``); the on-device frontend is a pass-through.
-Point features per step: dx, dy (from the previous point, across pen lifts), y (height relative to the
+Point features per step: dx, dy (from the previous point, across pen lifts, in units of the spacing), y (height relative to the
 local centre line of the writing), pen-up bit (1 on the first point of a stroke), optionally dt.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .ink import Ink
 POINT_DIM = 4
 BEZIER_DIM = 8
 MAX_DT = 2.0
+MAX_JUMP = 10.0  # clip of dx, dy in spacing units (pen-up jumps between words and lines)
 LOCAL_WINDOW = 25  # points each side for the local centre line (~5 letter heights of pen travel at 0.2)  # seconds; longer pauses carry no more information
 
 
@@ -144,10 +145,12 @@ def _augmented_points(strokes: list[np.ndarray], spacing: float, aug: Handwritin
     return out
 
 
-def point_features(strokes: list[np.ndarray], time_delta: bool) -> np.ndarray:
+def point_features(strokes: list[np.ndarray], time_delta: bool, spacing: float) -> np.ndarray:
     pts = np.concatenate(strokes)
     pen_up = np.concatenate([np.eye(1, len(s), 0)[0] for s in strokes])
-    d = np.diff(pts[:, :2], axis=0, prepend=pts[:1, :2])
+    # steps in units of the resampling spacing: pen-down moves are about unit length whatever the spacing
+    # (inputs near unit scale train much faster than 0.2-sized ones); long pen-up jumps are clipped
+    d = np.clip(np.diff(pts[:, :2], axis=0, prepend=pts[:1, :2]) / spacing, -MAX_JUMP, MAX_JUMP)
     cols = [d[:, 0], d[:, 1], pts[:, 1] - local_centre(pts[:, 1]), pen_up]
     if time_delta:
         cols.append(_time_deltas(pts[:, 2]))
@@ -183,7 +186,7 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
 
         feats = bezier_features(strokes, cfg)
     else:
-        feats = point_features(strokes, cfg.time_delta)
+        feats = point_features(strokes, cfg.time_delta, cfg.spacing)
     return torch.from_numpy(feats.astype(np.float32))
 
 
