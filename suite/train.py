@@ -193,12 +193,19 @@ class SuiteModule(L.LightningModule):
         else:
             warm = min(o.warmup_steps, total // 2)
 
+            budget = self.cfg.train.max_minutes * 60 if self.cfg.train.max_minutes else None
+            clock = {"start": None}
+
             def factor(step: int) -> float:
                 if step < warm:
                     return (step + 1) / warm
                 if o.schedule == "constant":
                     return 1.0
                 progress = min((step - warm) / max(total - warm, 1), 1.0)
+                if budget:  # a time-capped run decays by whichever ends first: steps or the wall-time budget
+                    now = time.monotonic()
+                    clock["start"] = clock["start"] or now
+                    progress = max(progress, min((now - clock["start"]) / budget, 1.0))
                 return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
             sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
