@@ -197,14 +197,14 @@ class SuiteModule(L.LightningModule):
             clock = {"start": None}
 
             def factor(step: int) -> float:
+                now = time.monotonic()
+                clock["start"] = clock["start"] or now  # first call: when the optimizer is set up
                 if step < warm:
                     return (step + 1) / warm
                 if o.schedule == "constant":
                     return 1.0
                 progress = min((step - warm) / max(total - warm, 1), 1.0)
                 if budget:  # a time-capped run decays by whichever ends first: steps or the wall-time budget
-                    now = time.monotonic()
-                    clock["start"] = clock["start"] or now
                     progress = max(progress, min((now - clock["start"]) / budget, 1.0))
                 return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
