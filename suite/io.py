@@ -9,6 +9,12 @@ from pathlib import Path
 from .errors import SuiteError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temp path beside ``path``; on success it replaces ``path`` atomically."""
@@ -23,6 +29,7 @@ def atomic_path(path: str | Path):
         yield Path(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
         try:
             dfd = os.open(path.parent, os.O_RDONLY)
