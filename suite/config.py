@@ -18,6 +18,7 @@ class DataConfig(StrictModel):
     num_workers: int = 2
     allow_outside_paths: bool = False  # manifest paths may leave the manifest's folder only if set
     max_file_mb: float = 2048.0  # inputs larger than this are refused
+    feature_cache: str | None = None  # folder for cached frozen-CNN features (default RUN/feature_cache)
 
 
 class CTCModelConfig(StrictModel):
@@ -43,7 +44,7 @@ class ClassifierModelConfig(StrictModel):
     spatial_grid: int = 4  # keep a grid x grid spatial layout of the last feature map (1 = global pooling)
     feature_dim: int = 256  # per-frame feature size fed to the LSTM
     freeze_cnn: bool = False
-    cache_features: bool = False  # with freeze_cnn: cache per-frame features on disk
+    cache_features: bool = False  # with freeze_cnn: per-frame features computed once (no augmentation), cached on disk
     rnn: Literal["lstm", "gru", "none"] = "lstm"  # "none": order-free baseline over frame features
     layers: int = 1
     hidden: int = 256

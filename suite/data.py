@@ -31,7 +31,7 @@ class ManifestDataset(Dataset):
     """Loads each row with the domain's loader; a corrupt sample becomes ``(id, reason)`` to skip and count."""
 
     def __init__(self, rows: Sequence[Row], domain, features_cfg, augment_cfg=None, encode_target=None,
-                 seed: int = 0, max_file_mb: float | None = None):
+                 seed: int = 0, max_file_mb: float | None = None, load_fn=None):
         self.rows = list(rows)
         self.domain = domain
         self.features_cfg = features_cfg
@@ -39,6 +39,7 @@ class ManifestDataset(Dataset):
         self.encode_target = encode_target
         self.seed = seed
         self.max_bytes = max_file_mb * 2**20 if max_file_mb else None
+        self.load_fn = load_fn or domain.load
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -56,7 +57,7 @@ class ManifestDataset(Dataset):
                 if size > self.max_bytes:
                     raise SuiteError(f"file is {size / 2**20:.0f} MB, over the {self.max_bytes / 2**20:.0f} MB limit",
                                      row.path)
-            x = self.domain.load(row.path, self.features_cfg, self.augment_cfg, rng)
+            x = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng)
             if not isinstance(x, torch.Tensor) or x.shape[0] == 0:
                 raise SuiteError("no usable content", row.path)
             target = self.encode_target(row.target) if self.encode_target else None

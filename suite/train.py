@@ -331,26 +331,27 @@ def drop_infeasible(cfg, domain, targets: Targets, rows, lengths, source: str):
 
 
 def make_loaders(cfg, domain, targets: Targets, train_rows, valid_rows, device, rank=0, world=1,
-                 train_lengths=None, valid_lengths=None):
+                 train_lengths=None, valid_lengths=None, load_fn=None):
     enc = targets.encoder()
     f, a = cfg.features, cfg.augment
 
     def fill(lengths):
         return [n if n is not None else 1 for n in lengths]
 
-    train_lengths = train_lengths or row_lengths(domain, train_rows, f)
+    train_lengths = train_lengths or (row_lengths(domain, train_rows, f) if load_fn is None else [1] * len(train_rows))
     # the loaders draw worker seeds from their own generator, not the global RNG that dropout uses, so
     # starting a new epoch's iterator does not shift dropout masks (exact resume at epoch boundaries)
     common = dict(collate_fn=collate, num_workers=cfg.data.num_workers, pin_memory=pin_memory(device),
                   persistent_workers=False, generator=torch.Generator().manual_seed(cfg.train.seed))
-    train_ds = ManifestDataset(train_rows, domain, f, a, enc, seed=cfg.train.seed, max_file_mb=cfg.data.max_file_mb)
+    train_ds = ManifestDataset(train_rows, domain, f, a, enc, seed=cfg.train.seed, max_file_mb=cfg.data.max_file_mb,
+                               load_fn=load_fn)
     train_sampler = BucketBatchSampler(fill(train_lengths), cfg.train.batch_size, shuffle=True,
                                        bucket=cfg.train.bucket, seed=cfg.train.seed, rank=rank, world_size=world)
     train = ResumableLoader(train_ds, batch_sampler=train_sampler, **common)
     valid = None
     if valid_rows:
-        valid_lengths = valid_lengths or row_lengths(domain, valid_rows, f)
-        valid_ds = ManifestDataset(valid_rows, domain, f, None, enc, max_file_mb=cfg.data.max_file_mb)
+        valid_lengths = valid_lengths or (row_lengths(domain, valid_rows, f) if load_fn is None else [1] * len(valid_rows))
+        valid_ds = ManifestDataset(valid_rows, domain, f, None, enc, max_file_mb=cfg.data.max_file_mb, load_fn=load_fn)
         vs = BucketBatchSampler(fill(valid_lengths), cfg.train.batch_size, shuffle=False, bucket=True,
                                 rank=rank, world_size=world)
         valid = DataLoader(valid_ds, batch_sampler=vs, **common)
@@ -430,8 +431,17 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     )
     train_lengths = row_lengths(domain, train_rows, cfg.features)
     train_rows, train_lengths = drop_infeasible(cfg, domain, targets, train_rows, train_lengths, cfg.data.train)
+    load_fn = None
+    if domain.kind == "classify" and cfg.model.freeze_cnn and cfg.model.cache_features:
+        from .feature_cache import cache_features, load_cached
+
+        folder = Path(cfg.data.feature_cache or run / "feature_cache")
+        train_rows = cache_features(module.model, domain, cfg.features, train_rows, folder, device)
+        valid_rows = cache_features(module.model, domain, cfg.features, valid_rows, folder, device)
+        train_lengths, load_fn = None, load_cached
     train_dl, valid_dl = make_loaders(cfg, domain, targets, train_rows, valid_rows, device,
-                                      rank=trainer.global_rank, world=trainer.world_size, train_lengths=train_lengths)
+                                      rank=trainer.global_rank, world=trainer.world_size, train_lengths=train_lengths,
+                                      load_fn=load_fn)
     resume_hint = f"resume with: suite train {config_path} --out {run} --resume"
     module.steps_per_epoch = len(train_dl)
     try:

@@ -19,8 +19,16 @@ class SequenceModel(nn.Module):
         self.backbone = backbone
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if isinstance(self.backbone, CNNLSTM) and x.dim() == 3:
+            return self.backbone(x, lengths)  # cached per-frame features: frontend and CNN already applied
         feats, lengths = self.frontend(x, lengths)
         return self.backbone(feats, lengths)
+
+    @torch.no_grad()
+    def frame_features(self, clip: torch.Tensor) -> torch.Tensor:
+        """One clip [T, ...] -> per-frame CNN features [T, D] (for feature caching with a frozen CNN)."""
+        feats, _ = self.frontend(clip[None], torch.tensor([clip.shape[0]], device=clip.device))
+        return self.backbone.encode_frames(feats)[0]
 
 
 def build_model(domain, cfg, n_out: int) -> SequenceModel:
