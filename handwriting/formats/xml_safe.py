@@ -28,7 +28,7 @@ def parse_xml(path: str | Path, what: str) -> Element:
                          path) from None
     except ParseError as err:
         raise SuiteError(f"malformed {what} XML ({err})", path) from None
-    except (UnicodeDecodeError, ValueError) as err:
+    except (UnicodeDecodeError, ValueError, LookupError) as err:  # LookupError: unknown encoding (fuzzing)
         raise SuiteError(f"malformed {what} XML ({err})", path) from None
 
 
