@@ -38,7 +38,8 @@ def main() -> None:
 
     quiet_lightning()
     _, model, dim, batch, frames, _, _ = bt.SETUPS[1]
-    tmp = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    scratch = tempfile.TemporaryDirectory(prefix="bench-profile-")
+    tmp = Path(scratch.name)
     cfg = bt.write_run_files(tmp, model, dim, batch, args.steps)
     targets = Targets.from_rows(get_domain(bt.TASK), read_manifest(tmp / "train.jsonl", "audio", "text"))
     batches = bt.make_batches(args.steps, batch, frames, dim, targets.encoder(), 0)
@@ -64,6 +65,7 @@ def main() -> None:
           f"cProfile, which roughly doubles the cost of Python-level code")
     stats.sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())
+    scratch.cleanup()
 
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ def main() -> int:
     results = predictor.predict([r.path for r in rows], batch_size=32)
     paired = {c for pair in REVERSED_PAIRS for c in pair}
     hits = [(r.target, res.get("label") == r.target) for r, res in zip(rows, results) if "error" not in res]
+    partner = {a: b for a, b in REVERSED_PAIRS} | {b: a for a, b in REVERSED_PAIRS}
+    # direction: of the pair clips predicted as one of the two classes of their pair, how many got the order right
+    in_pair = [res["label"] == r.target for r, res in zip(rows, results)
+               if "error" not in res and r.target in partner and res["label"] in (r.target, partner[r.target])]
     pair_hits = [ok for label, ok in hits if label in paired]
     out = {
         "model": args.model, "manifest": args.manifest, "samples": len(hits),
@@ -35,6 +39,8 @@ def main() -> int:
         "pair_samples": len(pair_hits),
         "pair_accuracy": round(sum(pair_hits) / max(1, len(pair_hits)), 4),
         "pairs": [list(p) for p in REVERSED_PAIRS],
+        "pair_predicted_in_pair": len(in_pair),
+        "pair_direction_accuracy": round(sum(in_pair) / max(1, len(in_pair)), 4),
     }
     for a, b in REVERSED_PAIRS:
         sub = [ok for label, ok in hits if label in (a, b)]
