@@ -46,6 +46,7 @@ class SuiteModule(L.LightningModule):
         self.infeasible: set[str] = set()
         self._val: list = []
         self._t0 = None
+        self._seen = 0
         self.steps_per_epoch = 0  # set by train() from the loader
 
     def forward(self, x, lengths):
@@ -87,7 +88,10 @@ class SuiteModule(L.LightningModule):
 
     def training_step(self, batch, batch_idx):
         self._note_skipped(batch)
-        self.log("train/skipped", float(len(self.skipped)), on_step=True, reduce_fx="max")
+        # self.log costs as much as a small model's step: the side metrics are logged every log_every_steps
+        logging_step = batch_idx % self.cfg.train.log_every_steps == 0
+        if logging_step:
+            self.log("train/skipped", float(len(self.skipped)), on_step=True, reduce_fx="max")
         if not batch.ids:
             return None
         loss, _, _ = self._loss(batch)
@@ -102,15 +106,17 @@ class SuiteModule(L.LightningModule):
                 return sum(p.sum() * 0.0 for p in self.parameters() if p.requires_grad)
             return None
         self.bad_in_a_row = 0
-        now = time.perf_counter()
-        if self._t0 is not None:
-            self.log("samples/s", len(batch.ids) / max(now - self._t0, 1e-9), prog_bar=True, on_step=True)
-        self._t0 = now
+        self._seen += len(batch.ids)
+        if logging_step:
+            now = time.perf_counter()
+            if self._t0 is not None:
+                self.log("samples/s", self._seen / max(now - self._t0, 1e-9), prog_bar=True, on_step=True)
+            self._t0, self._seen = now, 0
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch.ids), sync_dist=True)
         return loss
 
     def on_train_epoch_start(self):
-        self._t0 = None
+        self._t0, self._seen = None, 0
         loader = self.trainer.train_dataloader
         if loader is not None:
             loader.dataset.epoch = self.current_epoch
