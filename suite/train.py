@@ -178,6 +178,12 @@ class SuiteModule(L.LightningModule):
         self.log("val/error", error, sync_dist=True)
         self._val = []
 
+    def _timer(self):
+        """Lightning's Timer (train.max_minutes); it keeps the elapsed time across --resume."""
+        if self._trainer is None:
+            return None
+        return next((c for c in self.trainer.callbacks if isinstance(c, L.pytorch.callbacks.Timer)), None)
+
     def planned_steps(self) -> int:
         """Total optimizer steps of the run, for the LR schedule.
 
@@ -199,19 +205,17 @@ class SuiteModule(L.LightningModule):
         else:
             warm = min(o.warmup_steps, total // 2)
 
-            budget = self.cfg.train.max_minutes * 60 if self.cfg.train.max_minutes else None
-            clock = {"start": None}
-
             def factor(step: int) -> float:
-                now = time.monotonic()
-                clock["start"] = clock["start"] or now  # first call: when the optimizer is set up
                 if step < warm:
                     return (step + 1) / warm
                 if o.schedule == "constant":
                     return 1.0
                 progress = min((step - warm) / max(total - warm, 1), 1.0)
-                if budget:  # a time-capped run decays by whichever ends first: steps or the wall-time budget
-                    progress = max(progress, min((now - clock["start"]) / budget, 1.0))
+                timer = self._timer()
+                if timer is not None:  # a time-capped run decays by whichever ends first: steps or wall time
+                    elapsed, left = timer.time_elapsed("train"), timer.time_remaining("train")
+                    if elapsed is not None and left is not None and elapsed + left > 0:
+                        progress = max(progress, min(elapsed / (elapsed + left), 1.0))
                 return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
             sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
