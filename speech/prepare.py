@@ -7,17 +7,15 @@ or referenced by absolute path (then set data.allow_outside_paths).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from suite.errors import SuiteError
-from suite.manifest import write_manifest
+from suite.manifest import write_manifest, place_file
 
 from .audio import AUDIO_EXTENSIONS, read_audio, write_audio
 from .text import DIGIT_WORDS, normalize
@@ -54,24 +52,9 @@ def _out_dir(args) -> Path:
     return out
 
 
-def place(src: Path, rel: Path, out: Path, mode: str) -> str:
-    """Manifest entry for ``src``: relative if inside ``out``, else linked/copied to OUT/audio/rel, or absolute."""
-    src = src.resolve()
-    try:
-        return src.relative_to(out.resolve()).as_posix()
-    except ValueError:
-        pass
-    if mode == "absolute":
-        return str(src)
-    dest = out / "audio" / rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.is_symlink() or dest.exists():
-        dest.unlink()
-    if mode == "link":
-        os.symlink(src, dest)
-    else:
-        shutil.copy2(src, dest)
-    return dest.relative_to(out).as_posix()
+def place(src: Path, rel, out: Path, mode: str) -> str:
+    """Manifest entry for ``src`` (see suite.manifest.place_file); outside files go to OUT/audio/rel."""
+    return place_file(src, rel, out, "audio", mode)
 
 
 def _write_splits(out: Path, rows: list[dict], valid_fraction: float, test_fraction: float, seed: int) -> Path:

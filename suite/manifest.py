@@ -87,3 +87,26 @@ def write_manifest(path: str | Path, records: Iterable[dict]) -> Path:
 
 def relative_to(path: str | Path, folder: str | Path) -> str:
     return os.path.relpath(Path(path).resolve(), Path(folder).resolve())
+
+
+def place_file(src: str | Path, rel: str | Path, out: str | Path, subdir: str, mode: str = "link") -> str:
+    """Manifest entry for ``src`` when preparing a dataset into ``out``: relative if already inside ``out``,
+    else symlinked (``link``) or copied (``copy``) to ``out/subdir/rel``, or left ``absolute``."""
+    import shutil
+
+    src, out = Path(src).resolve(), Path(out)
+    try:
+        return src.relative_to(out.resolve()).as_posix()
+    except ValueError:
+        pass
+    if mode == "absolute":
+        return str(src)
+    dest = out / subdir / rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if dest.is_symlink() or dest.exists():
+        dest.unlink()
+    if mode == "copy":
+        shutil.copy2(src, dest)
+    else:
+        os.symlink(src, dest)
+    return dest.relative_to(out).as_posix()

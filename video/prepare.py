@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import random
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
 from suite.errors import SuiteError
-from suite.manifest import write_manifest
+from suite.manifest import write_manifest, place_file
 
 VIDEO_EXTENSIONS = {".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ogv"}
 _UCF_GROUP = re.compile(r"_g(\d+)_c\d+", re.IGNORECASE)  # UCF101 clips of one group share a source video
@@ -27,24 +25,9 @@ def _add_files_arg(p: argparse.ArgumentParser) -> None:
                         "copy there, or absolute paths (needs data.allow_outside_paths)")
 
 
-def _entry(src: Path, rel: str, out: Path, mode: str) -> str:
-    """Manifest path of ``src``: relative if already inside ``out``, else linked/copied/absolute."""
-    src = src.resolve()
-    try:
-        return src.relative_to(out.resolve()).as_posix()
-    except ValueError:
-        pass
-    if mode == "absolute":
-        return str(src)
-    dest = out / "videos" / rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.is_symlink() or dest.exists():
-        dest.unlink()
-    if mode == "copy":
-        shutil.copy2(src, dest)
-    else:
-        os.symlink(src, dest)
-    return dest.relative_to(out).as_posix()
+def _entry(src: Path, rel, out: Path, mode: str) -> str:
+    """Manifest entry for ``src`` (see suite.manifest.place_file); outside files go to OUT/videos/rel."""
+    return place_file(src, rel, out, "videos", mode)
 
 
 def _write(out: Path, name: str, rows: list[dict]) -> Path:
