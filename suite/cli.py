@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prepare", **_parser_kwargs(
         "convert a dataset into DIR/manifest.jsonl", "suite prepare fsdd ~/fsdd/recordings --out data/fsdd"))
-    formats = sub_formats = p.add_subparsers(dest="format", metavar="FORMAT")
+    formats = p.add_subparsers(dest="format", metavar="FORMAT")
     for dom in domains().values():
         for fmt, (add_args, run) in dom.prepare_formats.items():
             fp = formats.add_parser(fmt, help=f"{dom.name}: {fmt}", description=f"{dom.name} dataset format '{fmt}'")
@@ -104,7 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
             fp.add_argument("--out", required=True, metavar="DIR")
             add_args(fp)
             fp.set_defaults(func=cmd_prepare, prepare_run=run)
-    del sub_formats
 
     for dom in domains().values():
         if dom.add_commands:

@@ -37,7 +37,7 @@ def evaluate(predictor, manifest: str, *, allow_outside: bool = False, batch_siz
         for batch in loader:
             skipped += batch.skipped
             if batch.ids:
-                out, out_lengths = predictor.run(list(_unpad(batch)))
+                out, out_lengths = predictor.run_padded(batch.inputs, batch.lengths)  # the loader already padded it
                 if dom.kind == "ctc":
                     refs += [enc.text(by_id[i].target) for i in batch.ids]
                     hyps += [h.text for h in predictor.decode(out, out_lengths)]
@@ -59,7 +59,3 @@ def evaluate(predictor, manifest: str, *, allow_outside: bool = False, batch_siz
         result["_confusion"] = m
     return result
 
-
-def _unpad(batch):
-    for x, n in zip(batch.inputs, batch.lengths.tolist()):
-        yield x[:n]

@@ -79,8 +79,13 @@ class Predictor:
     def run(self, inputs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Batched forward over input tensors (time first): log-probs (ctc) or logits (classify)."""
         batch = collate([(str(i), x, None) for i, x in enumerate(inputs)])
+        return self.run_padded(batch.inputs, batch.lengths)
+
+    @torch.inference_mode()
+    def run_padded(self, inputs: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Forward over an already padded batch (time second) and its lengths."""
         with autocast(self.device, self.config.train.precision):
-            out, lengths = self.model(batch.inputs.to(self.device), batch.lengths.to(self.device))
+            out, lengths = self.model(inputs.to(self.device), lengths.to(self.device))
         return out.float(), lengths
 
     def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]:
