@@ -24,7 +24,7 @@ from .text import normalize
 def _common_args(p) -> None:
     p.add_argument("--valid-writers", type=float, default=0.0, metavar="FRACTION",
                    help="also write writer-disjoint train.jsonl/valid.jsonl with about this fraction of samples "
-                        "(whole writers) in valid")
+                        "(whole writers) in valid, drawn from every contributor/collection alike")
     p.add_argument("--seed", type=int, default=0, help="seed of the writer split (default 0)")
     p.add_argument("--min-chars", type=int, default=1, help="skip samples whose text is shorter (default 1)")
 
@@ -37,18 +37,29 @@ def _unipen_args(p) -> None:
 
 
 def _split_writers(records: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
-    """Whole writers to valid until about ``fraction`` of the samples are there."""
+    """Whole writers to valid, about ``fraction`` of the samples of each contributor (collection).
+
+    Stratified so that one large collection with many writers cannot fill the validation set by the
+    luck of the shuffle; a writer goes to valid only if that brings its collection closer to the target.
+    """
     by_writer = defaultdict(list)
     for r in records:
         by_writer[r["writer"]].append(r)
-    writers = sorted(by_writer)
-    random.Random(seed).shuffle(writers)
-    valid_w, n = set(), 0
-    for w in writers:
-        if n >= fraction * len(records):
-            break
-        valid_w.add(w)
-        n += len(by_writer[w])
+    by_group = defaultdict(list)
+    for w, rs in sorted(by_writer.items()):
+        group = Counter(r.get("contributor", "") for r in rs).most_common(1)[0][0]
+        by_group[group].append(w)
+    rng = random.Random(seed)
+    valid_w = set()
+    for group in sorted(by_group):
+        writers = by_group[group]
+        rng.shuffle(writers)
+        target = fraction * sum(len(by_writer[w]) for w in writers)
+        n = 0
+        for w in writers:
+            if abs(n + len(by_writer[w]) - target) < abs(n - target):
+                valid_w.add(w)
+                n += len(by_writer[w])
     return [r for r in records if r["writer"] not in valid_w], [r for r in records if r["writer"] in valid_w]
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Train the bundled `video-actions-demo` model on generated clips and measure it against the
-# single-frame (order-free) baseline. CPU only; ~25-35 min on 2 shared cores.
+# single-frame (order-free) baseline. CPU only; ~60-70 min on one core.
 #   usage: scripts/train_video_demo.sh [DATA_DIR=data/video] [RUNS_DIR=runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ PY=${PY:-.venv/bin/python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 # three disjoint generations: train, valid and a fresh test set (different seeds)
-[ -f "$DATA/train/manifest.jsonl" ] || $SUITE synth video --out "$DATA/train" --seed 1 --per-class 80
+[ -f "$DATA/train/manifest.jsonl" ] || $SUITE synth video --out "$DATA/train" --seed 1 --per-class 120
 [ -f "$DATA/valid/manifest.jsonl" ] || $SUITE synth video --out "$DATA/valid" --seed 2 --per-class 15
 [ -f "$DATA/test/manifest.jsonl" ]  || $SUITE synth video --out "$DATA/test"  --seed 3 --per-class 30
 

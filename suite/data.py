@@ -9,6 +9,7 @@ from typing import Sequence
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from .domain import sample_kwargs
 from .errors import SuiteError
 from .manifest import Row
 
@@ -57,7 +58,8 @@ class ManifestDataset(Dataset):
                 if size > self.max_bytes:
                     raise SuiteError(f"file is {size / 2**20:.0f} MB, over the {self.max_bytes / 2**20:.0f} MB limit",
                                      row.path)
-            x = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng)
+            x = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng,
+                             **sample_kwargs(self.domain, row.extra))
             if not isinstance(x, torch.Tensor) or x.shape[0] == 0:
                 raise SuiteError("no usable content", row.path)
             target = self.encode_target(row.target) if self.encode_target else None

@@ -68,6 +68,14 @@ class Domain:
     bundled_models: dict[str, str] = field(default_factory=dict)
     # optional domain inference: (predictor, files, **opts) -> list[dict]; default: one result per file
     predict: Callable[..., list[dict]] | None = None
+    # manifest fields handed to ``load`` as keyword arguments when a row has them (e.g. a clip's
+    # start/end seconds inside a longer video)
+    sample_fields: tuple[str, ...] = ()
+
+
+def sample_kwargs(domain: Domain, extra: dict) -> dict:
+    """The manifest fields of one row that ``domain.load`` takes as keyword arguments."""
+    return {k: extra[k] for k in domain.sample_fields if extra.get(k) is not None}
 
 
 def ctc_vocab(texts: Sequence[str]) -> list[str]:

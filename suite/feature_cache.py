@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from .domain import sample_kwargs
 from .errors import SuiteError
 from .io import atomic_write_bytes
 from .manifest import Row
@@ -32,13 +33,14 @@ def weights_digest(module: torch.nn.Module) -> str:
     return h.hexdigest()[:16]
 
 
-def entry_key(path: str, features_json: str, cnn_digest: str) -> str:
+def entry_key(path: str, features_json: str, cnn_digest: str, fields: dict | None = None) -> str:
     st = os.stat(path)
-    raw = json.dumps([os.path.abspath(path), st.st_size, st.st_mtime_ns, features_json, cnn_digest])
+    raw = json.dumps([os.path.abspath(path), st.st_size, st.st_mtime_ns, features_json, cnn_digest]
+                     + ([sorted(fields.items())] if fields else []))
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
-def load_cached(path: str, features_cfg=None, augment_cfg=None, rng=None) -> torch.Tensor:
+def load_cached(path: str, features_cfg=None, augment_cfg=None, rng=None, **_fields) -> torch.Tensor:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - a damaged cache entry is a corrupt sample, not a crash
@@ -56,9 +58,10 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
     with progress(len(rows), "caching frame features", quiet=quiet) as bar:
         for row in rows:
             try:
-                target = folder / f"{entry_key(row.path, fjson, digest)}.pt"
+                fields = sample_kwargs(domain, row.extra)
+                target = folder / f"{entry_key(row.path, fjson, digest, fields)}.pt"
                 if not target.is_file():
-                    clip = domain.load(row.path, features_cfg, None, random.Random(0))
+                    clip = domain.load(row.path, features_cfg, None, random.Random(0), **fields)
                     feats = model.frame_features(clip.to(device)).cpu()
                     buf = io.BytesIO()
                     torch.save(feats, buf)

@@ -144,3 +144,25 @@ def test_training_load_raises_corrupt_sample(tmp_path):
     path.write_text("nope")
     with pytest.raises(CorruptSample):
         load_clip(path, VideoFeatures(), None)
+
+
+def test_manifest_start_end_limit_sampling(long_clip):
+    """`prepare csv` start/end (seconds) reach the loader: every sampled frame lies inside the span."""
+    from suite.data import ManifestDataset
+    from suite.manifest import read_manifest
+    from video.domain import DOMAIN
+
+    manifest = long_clip.parent / "span.jsonl"
+    manifest.write_text(f'{{"video": "{long_clip.name}", "label": "a", "start": 3.0, "end": 6.0}}\n'
+                        f'{{"video": "{long_clip.name}", "label": "a"}}\n'
+                        f'{{"video": "{long_clip.name}", "label": "a", "start": 50.0, "end": 60.0}}\n')
+    rows = read_manifest(manifest, "video", "label", allow_outside=False)
+    feats = VideoFeatures(num_frames=6, size=32, resize=32)
+    for augment in (None, DOMAIN.augment_config(flip=0.0, jitter=0.0, crop_scale=[1.0, 1.0])):
+        ds = ManifestDataset(rows, DOMAIN, feats, augment)
+        inside = [_index_of(f) for f in ds[0][1]]
+        assert all(30 <= i < 60 for i in inside), inside
+        whole = [_index_of(f) for f in ds[1][1]]
+        assert whole[0] < 20 and whole[-1] >= 100
+        sid, reason = ds[2]  # a span past the end is a corrupt sample, named and skipped
+        assert "past the end" in reason and long_clip.name in reason

@@ -28,4 +28,5 @@ DOMAIN = Domain(
     add_commands=add_commands,
     bundled_models={"video-actions-demo": str(_MODELS / "video-actions-demo.pt")},
     predict=predict,
+    sample_fields=("start", "end"),  # `prepare csv` rows: the labelled part of a longer video
 )

@@ -18,18 +18,25 @@ def open_video(path, features: VideoFeatures, threads: int = 0) -> VideoReader:
 
 
 def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: random.Random | None = None,
-              clip: int = 0, n_clips: int = 1) -> torch.Tensor:
+              clip: int = 0, n_clips: int = 1, start: float | None = None, end: float | None = None) -> torch.Tensor:
     """One clip of ``features.num_frames`` TSN frames: random offsets when ``augment`` is given (training),
-    centred (or clip ``clip`` of ``n_clips``) otherwise. Unreadable files raise ``CorruptSample``."""
+    centred (or clip ``clip`` of ``n_clips``) otherwise. ``start``/``end`` (seconds, from a manifest row)
+    limit sampling to that part of the video. Unreadable files raise ``CorruptSample``."""
     rng = rng or random.Random()
     try:
         # one decoder thread: DataLoader workers already decode in parallel
         with open_video(path, features, threads=1) as reader:
-            frames = read_sampled(
-                reader,
-                lambda n: segment_indices(n, features.num_frames, rng if augment is not None else None, clip, n_clips),
-                features.short_side,
-            )
+            fps = reader.info.fps
+
+            def sample(n_frames: int) -> list[int]:
+                first = round(start * fps) if start is not None else 0
+                last = round(end * fps) if end is not None else n_frames
+                if first >= n_frames:
+                    raise SuiteError(f"start {start:g} s is past the end of the video ({n_frames / fps:.2f} s)", path)
+                return segment_indices(n_frames, features.num_frames, rng if augment is not None else None,
+                                       clip, n_clips, start=first, end=max(last, first + 1))
+
+            frames = read_sampled(reader, sample, features.short_side)
     except CorruptSample:
         raise
     except SuiteError as err:

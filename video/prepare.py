@@ -121,7 +121,7 @@ def _group(clip_id: str) -> str:
 
 def add_csv_args(p: argparse.ArgumentParser) -> None:
     p.description = ("CSV rows 'path,label[,start,end]' (header optional; paths relative to the CSV's folder, "
-                     "start/end in seconds, kept as manifest fields). Writes OUT/manifest.jsonl.")
+                     "start/end in seconds: training and evaluation sample only that span). Writes OUT/manifest.jsonl.")
     p.add_argument("--root", help="folder the CSV's paths are relative to (default: the CSV's folder)")
     p.add_argument("--skip-missing", action="store_true", help="leave out rows whose video is missing")
     _add_files_arg(p)
