@@ -60,6 +60,14 @@ def _split_writers(records: list[dict], fraction: float, seed: int) -> tuple[lis
             if abs(n + len(by_writer[w]) - target) < abs(n - target):
                 valid_w.add(w)
                 n += len(by_writer[w])
+    # collections too small to give a writer each: top up across them towards the overall target
+    target, n = fraction * len(records), sum(len(by_writer[w]) for w in valid_w)
+    rest = [w for w in sorted(by_writer) if w not in valid_w]
+    rng.shuffle(rest)
+    for w in rest:
+        if abs(n + len(by_writer[w]) - target) < abs(n - target):
+            valid_w.add(w)
+            n += len(by_writer[w])
     return [r for r in records if r["writer"] not in valid_w], [r for r in records if r["writer"] in valid_w]
 
 

@@ -43,3 +43,19 @@ def test_prepare_iam_ondb_line_texts_from_ascii(tmp_path, capsys):
     assert main(["prepare", "iam-ondb", str(tmp_path / "src"), "--out", str(tmp_path / "out")]) == 0
     [row] = [json.loads(x) for x in (tmp_path / "out/manifest.jsonl").read_text().splitlines()]
     assert row["text"] == "on the" and row["writer"] == "a01-000u"
+
+
+def test_writer_split_is_disjoint_and_stratified_per_contributor():
+    from handwriting.prepare import _split_writers
+
+    records = [{"writer": f"big{w}", "contributor": "big", "id": f"b{w}-{i}"} for w in range(40) for i in range(10)]
+    records += [{"writer": f"small{w}", "contributor": "small", "id": f"s{w}-{i}"} for w in range(10) for i in range(4)]
+    records += [{"writer": "solo", "contributor": "tiny", "id": f"t{i}"} for i in range(3)]
+    train, valid = _split_writers(records, 0.2, seed=0)
+    assert len(train) + len(valid) == len(records)
+    assert not {r["writer"] for r in train} & {r["writer"] for r in valid}
+    share = {c: sum(r["contributor"] == c for r in valid) / sum(r["contributor"] == c for r in records)
+             for c in ("big", "small", "tiny")}
+    assert abs(share["big"] - 0.2) < 0.03 and abs(share["small"] - 0.2) < 0.11
+    assert 0.18 < len(valid) / len(records) < 0.22
+    assert _split_writers(records, 0.2, seed=0) == (train, valid)
