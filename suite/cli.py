@@ -49,6 +49,15 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_lm_build(args) -> int:
+    from .char_lm import build_char_lm
+
+    info = build_char_lm(args.texts, args.out, order=args.order, field=args.field, lowercase=args.lowercase)
+    print(f"{info['order']}-gram character LM from {info['sentences']} lines ({info['tokens']} tokens, "
+          f"{sum(info['ngrams'])} n-grams) -> {info['out']}")
+    return 0
+
+
 def cmd_prepare(args) -> int:
     path = args.prepare_run(args)
     if path:
@@ -93,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-errors", action="store_true", help="print reference/hypothesis pairs that differ")
     add_decode_options(p)
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("lm-build", **_parser_kwargs(
+        "build a character n-gram LM (ARPA) from training texts, for lexicon-free beam search",
+        "suite lm-build data/train.jsonl --out data/chars.arpa && "
+        "suite evaluate MODEL --manifest data/valid.jsonl --lm data/chars.arpa --lm-weight 0.5"))
+    p.add_argument("texts", nargs="+", metavar="TEXT", help="JSONL manifests (their 'text') or text files, one line each")
+    p.add_argument("--out", required=True, metavar="ARPA", help="ARPA file to write")
+    p.add_argument("--order", type=int, default=6, help="n-gram order in characters (default 6)")
+    p.add_argument("--field", default="text", help="manifest field holding the text (default 'text')")
+    p.add_argument("--lowercase", action="store_true", help="lowercase the text first (for lowercase models)")
+    p.set_defaults(func=cmd_lm_build)
 
     p = sub.add_parser("prepare", **_parser_kwargs(
         "convert a dataset into DIR/manifest.jsonl", "suite prepare fsdd ~/fsdd/recordings --out data/fsdd"))
