@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import ValidationError, create_model
+from pydantic import Field, ValidationError, create_model
 
 from .domain import Domain, StrictModel
 from .errors import SuiteError
@@ -81,6 +81,9 @@ class TrainConfig(StrictModel):
     log_every_steps: int = 10
     max_bad_batches: int = 20  # stop after this many non-finite losses in a row
     min_free_mb: float = 200.0  # refuse to start with less free disk in the run folder
+    # exponential moving average of the weights (e.g. 0.999): validation, checkpoints and model.pt use the
+    # average, which evens out the epoch-to-epoch swings of a small-data run; None trains plain weights
+    ema_decay: float | None = Field(None, gt=0, lt=1)
     optim: OptimConfig = OptimConfig()
 
 

@@ -15,6 +15,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader
 
 from .bundle import save_bundle
+from .ema import EMA
 from .config import load_config
 from .data import BucketBatchSampler, ManifestDataset, ResumableLoader, collate
 from .decoding import greedy_decode
@@ -420,6 +421,8 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
                                    L.pytorch.callbacks.LearningRateMonitor(logging_interval="step")]
     if tty:
         callbacks.append(L.pytorch.callbacks.RichProgressBar())
+    if cfg.train.ema_decay:
+        callbacks.append(EMA(cfg.train.ema_decay))
     if cfg.train.early_stop_patience:
         callbacks.append(L.pytorch.callbacks.EarlyStopping("val/error", patience=cfg.train.early_stop_patience,
                                                            mode="min", check_on_train_epoch_end=False))

@@ -184,3 +184,37 @@ def test_frozen_cnn_feature_cache_trains_and_is_reused(tmp_path, capsys):
     capsys.readouterr()
     assert main(["train", str(cfg), "--out", str(tmp_path / "run2"), "--set", "train.max_epochs=1"]) == 0
     assert "0 computed, 60 reused" in capsys.readouterr().err
+
+
+def test_ema_decay_warms_up_then_holds():
+    from suite.ema import _ema
+
+    avg, cur = torch.zeros(3), torch.ones(3)
+    assert torch.allclose(_ema(0.999, avg, cur, torch.tensor(0)), torch.full((3,), 0.9))  # decay 0.1 at first
+    assert torch.allclose(_ema(0.999, avg, cur, torch.tensor(10**6)), torch.full((3,), 0.001))
+
+
+def test_ema_weights_are_validated_checkpointed_bundled_and_resumed(tmp_path, capsys):
+    make_ctc_set(tmp_path / "train", 96, seed=5)
+    make_ctc_set(tmp_path / "valid", 16, seed=6)
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC",
+                       data={"train": str(tmp_path / "train/manifest.jsonl"),
+                             "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
+                       model={"layers": 1, "hidden": 16, "dropout": 0.0},
+                       train={"max_epochs": 3, "batch_size": 16, "ema_decay": 0.9, "early_stop_patience": None,
+                              "optim": {"lr": 0.01, "warmup_steps": 5}})
+    run = tmp_path / "run"
+    assert main(["train", str(cfg), "--out", str(run)]) == 0
+    last = torch.load(run / "checkpoints/last.ckpt", weights_only=False)
+    averaged, current = last["state_dict"], last["current_model_state"]
+    assert float(last["averaging_state"]["n_averaged"]) == last["global_step"] == 18
+    assert any(not torch.equal(averaged[k], current[k]) for k in averaged)
+    best = torch.load(run / "checkpoints/best.ckpt", weights_only=False)["state_dict"]
+    bundled = torch.load(run / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(bundled[k], best["model." + k]) for k in bundled)  # the bundle holds averaged weights
+    assert main(["train", str(cfg), "--out", str(run), "--resume", "--set", "train.max_epochs=4"]) == 0
+    resumed = torch.load(run / "checkpoints/last.ckpt", weights_only=False)
+    assert float(resumed["averaging_state"]["n_averaged"]) == resumed["global_step"] == 24
+    capsys.readouterr()
+    assert main(["train", str(cfg), "--out", str(run), "--set", "train.ema_decay=1.5"]) == 2
+    assert "'train.ema_decay'" in capsys.readouterr().err
