@@ -34,7 +34,7 @@ TARGET = 0.95
 
 # (label, model section, feature dim, batch size, frames range, timed steps (full, quick), has the target)
 SETUPS = [
-    ("speech-cpu recipe size: conv/2 + 3x128 BiLSTM, batch 32, 2-6 s",
+    ("speech-digits size: conv/2 + 3x128 BiLSTM, batch 32, 2-6 s",
      {"subsample": 2, "subsample_channels": 128, "layers": 3, "hidden": 128, "dropout": 0.2}, 40, 32, (200, 600),
      (20, 8), True),
     ("small: 1x64 BiLSTM, batch 8, 0.5-1 s (overhead-bound)",
