@@ -23,9 +23,14 @@ mkdir -p "$RUNS"
 common=(--set data.train="$DATA/train.jsonl" --set data.valid="$DATA/valid.jsonl"
         --set train.max_minutes="$MINUTES" --set train.early_stop_patience=100)
 suite train configs/handwriting-cpu.yaml --out "$RUNS/points" "${common[@]}" > "$RUNS/points.log" 2>&1 &
+points=$!
 suite train configs/handwriting-cpu.yaml --out "$RUNS/bezier" "${common[@]}" \
   --set features.kind=bezier --set model.subsample=1 > "$RUNS/bezier.log" 2>&1 &
-wait
+bezier=$!
+failed=0
+wait $points || { echo "error: points training failed, see $RUNS/points.log" >&2; failed=1; }
+wait $bezier || { echo "error: bezier training failed, see $RUNS/bezier.log" >&2; failed=1; }
+[ $failed = 0 ] || exit 1
 
 for kind in points bezier; do
   echo "$kind: $(suite evaluate "$RUNS/$kind/model.pt" --manifest "$DATA/valid.jsonl" --json)" | tee "$RUNS/$kind.json"

@@ -15,11 +15,11 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader
 
 from .bundle import save_bundle
-from .ema import EMA
 from .config import load_config
 from .data import BucketBatchSampler, ManifestDataset, ResumableLoader, collate
 from .decoding import greedy_decode
 from .device import lightning_precision, pin_memory, select_device
+from .ema import EMA
 from .errors import SuiteError
 from .io import atomic_path, atomic_write_text
 from .manifest import read_manifest
