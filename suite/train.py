@@ -245,6 +245,7 @@ class AtomicCheckpoint(L.Callback):
         self.folder = folder
         self.every = every_n_steps
         self.best = float("inf")
+        self.best_metrics: dict[str, float] = {}  # validation metrics of the weights in best.ckpt
 
     def _save(self, trainer, name: str):
         # save_checkpoint is collective (it holds a barrier) and only global rank 0 writes
@@ -266,6 +267,7 @@ class AtomicCheckpoint(L.Callback):
         err = trainer.callback_metrics.get("val/error")
         if err is not None and float(err) < self.best:
             self.best = float(err)
+            self.best_metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
             self._save(trainer, "best.ckpt")
         self._save(trainer, "last.ckpt")
 
@@ -278,10 +280,11 @@ class AtomicCheckpoint(L.Callback):
             self._save(trainer, "last.ckpt")
 
     def state_dict(self):
-        return {"best": self.best}
+        return {"best": self.best, "best_metrics": self.best_metrics}
 
     def load_state_dict(self, state_dict):
         self.best = state_dict.get("best", self.best)
+        self.best_metrics = state_dict.get("best_metrics", self.best_metrics)
 
 
 class EpochSummary(L.Callback):
@@ -417,7 +420,8 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     device = select_device(cfg.train.accelerator)
     module = SuiteModule(cfg.model_dump(mode="json"), symbols)
     tty = sys.stderr.isatty()
-    callbacks: list[L.Callback] = [AtomicCheckpoint(ckpt_dir, cfg.train.checkpoint_every_steps), EpochSummary(),
+    checkpointer = AtomicCheckpoint(ckpt_dir, cfg.train.checkpoint_every_steps)
+    callbacks: list[L.Callback] = [checkpointer, EpochSummary(),
                                    L.pytorch.callbacks.LearningRateMonitor(logging_interval="step")]
     if tty:
         callbacks.append(L.pytorch.callbacks.RichProgressBar())
@@ -465,10 +469,11 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         raise SuiteError(f"training interrupted; {resume_hint}")
 
     best = ckpt_dir / "best.ckpt"
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
     if best.is_file():
         state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
         module.load_state_dict(state)
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+        metrics = dict(checkpointer.best_metrics) or metrics  # the bundle reports the weights it holds
     if module.infeasible:
         metrics["infeasible"] = len(module.infeasible)
     if module.bad_total:

@@ -218,3 +218,31 @@ def test_ema_weights_are_validated_checkpointed_bundled_and_resumed(tmp_path, ca
     capsys.readouterr()
     assert main(["train", str(cfg), "--out", str(run), "--set", "train.ema_decay=1.5"]) == 2
     assert "'train.ema_decay'" in capsys.readouterr().err
+
+
+def test_bundle_reports_the_metrics_of_the_best_checkpoint(ctc_run):
+    """model.pt holds best.ckpt's weights, so its metrics are that validation's, not the last epoch's."""
+    ckpt = torch.load(ctc_run / "run/checkpoints/best.ckpt", weights_only=False)
+    state = next(v for k, v in ckpt["callbacks"].items() if "AtomicCheckpoint" in k)
+    metrics = suite.load(str(ctc_run / "run/model.pt")).metrics
+    assert metrics["val/error"] == pytest.approx(state["best"])
+    assert {k: metrics[k] for k in state["best_metrics"]} == pytest.approx(state["best_metrics"])
+
+
+def test_checkpointer_keeps_the_best_validations_metrics(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from suite.train import AtomicCheckpoint
+    saved = []
+    cb = AtomicCheckpoint(tmp_path, None)
+    monkeypatch.setattr(cb, "_save", lambda trainer, name: saved.append(name))
+    for err in (0.5, 0.3, 0.4):
+        trainer = SimpleNamespace(sanity_checking=False,
+                                  callback_metrics={"val/error": torch.tensor(err), "val/loss": torch.tensor(2 * err),
+                                                    "train/loss": torch.tensor(9.0)})
+        cb.on_validation_end(trainer, None)
+    assert cb.best_metrics == pytest.approx({"val/error": 0.3, "val/loss": 0.6})
+    assert saved.count("best.ckpt") == 2
+    restored = AtomicCheckpoint(tmp_path, None)
+    restored.load_state_dict(cb.state_dict())
+    assert restored.best == pytest.approx(0.3) and restored.best_metrics == cb.best_metrics
