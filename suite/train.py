@@ -235,6 +235,11 @@ def ctc_feasible(targets: torch.Tensor, target_lengths: torch.Tensor, out_length
     return torch.tensor(out, dtype=torch.bool)
 
 
+def val_metrics(trainer) -> dict[str, float]:
+    """The latest validation's metrics as plain floats."""
+    return {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+
+
 class AtomicCheckpoint(L.Callback):
     """last.ckpt every N steps and after each validation; best.ckpt when val/error improves.
 
@@ -267,7 +272,7 @@ class AtomicCheckpoint(L.Callback):
         err = trainer.callback_metrics.get("val/error")
         if err is not None and float(err) < self.best:
             self.best = float(err)
-            self.best_metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+            self.best_metrics = val_metrics(trainer)
             self._save(trainer, "best.ckpt")
         self._save(trainer, "last.ckpt")
 
@@ -469,7 +474,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         raise SuiteError(f"training interrupted; {resume_hint}")
 
     best = ckpt_dir / "best.ckpt"
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+    metrics = val_metrics(trainer)
     if best.is_file():
         state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
         module.load_state_dict(state)
