@@ -54,6 +54,14 @@ def test_unipen_missing_ink_include_is_an_error(tmp_path):
         read_ink(f)
 
 
+def test_unipen_include_name_too_long_is_a_missing_include(tmp_path):
+    # found by the fuzz test: stat() raised ENAMETOOLONG through the reader
+    f = tmp_path / "x.dat"
+    f.write_text(f'.VERSION 1.0\n.INCLUDE {"9" * 400}/data/x.dat\n.SEGMENT TEXT 0-1 ? "a"\n', encoding="latin-1")
+    with pytest.raises(SuiteError, match="cannot find .INCLUDE"):
+        read_ink(f)
+
+
 def test_unipen_include_cannot_escape(tmp_path):
     f = tmp_path / "x.dat"
     f.write_text(".VERSION 1.0\n.INCLUDE ../../etc/passwd\n", encoding="latin-1")

@@ -77,8 +77,11 @@ def _resolve_include(name: str, path: Path, extra: list[str] | None) -> Path | N
         raise SuiteError(f".INCLUDE {name!r} must be a relative path inside the include folder", path)
     for d in _include_dirs(path, extra):
         cand = d / rel
-        if cand.is_file():
-            return cand
+        try:
+            if cand.is_file():
+                return cand
+        except OSError:  # e.g. a name longer than the file system allows: no such file
+            continue
     return None
 
 
