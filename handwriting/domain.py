@@ -61,6 +61,7 @@ def _formats():
 DOMAIN = Domain(
     name="handwriting",
     kind="ctc",
+    command="read",
     input_key="ink",
     target_key="text",
     features_config=HandwritingFeatures,

@@ -38,6 +38,7 @@ def estimate_length(path: str, features: SpeechFeatures) -> int:
 DOMAIN = Domain(
     name="speech",
     kind="ctc",
+    command="transcribe",
     input_key="audio",
     target_key="text",
     features_config=SpeechFeatures,

@@ -71,6 +71,10 @@ class Domain:
     # manifest fields handed to ``load`` as keyword arguments when a row has them (e.g. a clip's
     # start/end seconds inside a longer video)
     sample_fields: tuple[str, ...] = ()
+    # the name of the domain's inference command (`suite transcribe`, `read`, `label`): also its HTTP endpoint
+    command: str = ""
+    # a JavaScript file (absolute path) that draws this domain's panel on the `suite serve` page, if any
+    web_panel: str | None = None
 
 
 def sample_kwargs(domain: Domain, extra: dict) -> dict:

@@ -17,6 +17,7 @@ _MODELS = Path(__file__).resolve().parent / "models"
 DOMAIN = Domain(
     name="video",
     kind="classify",
+    command="label",
     input_key="video",
     target_key="label",
     features_config=VideoFeatures,
