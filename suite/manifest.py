@@ -1,4 +1,5 @@
-"""JSONL manifests: one sample per line, input path relative to the manifest's folder."""
+"""JSONL manifests: one sample per line. Relative input paths resolve against the manifest's folder;
+absolute paths (as NeMo and ESPnet manifests write them) are taken as they are."""
 from __future__ import annotations
 
 import json
@@ -8,6 +9,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import SuiteError
+
+# other tools' names for a domain's input key: NeMo writes {"audio_filepath", "text", "duration"}
+INPUT_ALIASES = {"audio": ("audio_filepath",)}
 
 
 @dataclass
@@ -19,20 +23,26 @@ class Row:
     extra: dict = field(default_factory=dict)
 
 
-def resolve_path(entry: str, base: Path, allow_outside: bool, source: str, line: int) -> str:
+def resolve_path(entry: str, base: Path) -> str:
+    """An absolute path as it is; a relative one (``..`` included) against the manifest's folder."""
     p = Path(entry)
-    if p.is_absolute() or ".." in p.parts:
-        if not allow_outside:
-            raise SuiteError(
-                f"line {line}: path {entry!r} leaves the manifest's folder "
-                "(use relative paths inside it, or allow it with data.allow_outside_paths / --allow-outside-paths)",
-                source,
-            )
-    return str(p if p.is_absolute() else (base / p))
+    return str(p if p.is_absolute() else base / p)
 
 
-def read_manifest(path: str | Path, input_key: str, target_key: str | None, *, allow_outside: bool = False,
-                  require_target: bool = True) -> list[Row]:
+def _plain_target(target: Any) -> bool:
+    """Text, a label, a number, or (regression targets) a list of numbers / lists of numbers."""
+    if isinstance(target, bool):
+        return False
+    if isinstance(target, (str, int, float)):
+        return True
+    return isinstance(target, list) and bool(target) and all(
+        _plain_target(t) and not isinstance(t, str) for t in target)
+
+
+def read_manifest(path: str | Path, input_key: str, target_key: str | None, *,
+                  allow_outside: bool = True) -> list[Row]:
+    """Rows of a manifest. ``target_key=None`` reads inputs only. ``allow_outside`` is accepted for older
+    callers and has no effect: paths outside the manifest's folder are normal (see the module docstring)."""
     path = Path(path)
     if not path.is_file():
         raise SuiteError("manifest not found", path)
@@ -54,14 +64,18 @@ def read_manifest(path: str | Path, input_key: str, target_key: str | None, *, a
             raise SuiteError(f"line {n}: not valid JSON ({err.msg})", path) from None
         if not isinstance(obj, dict):
             raise SuiteError(f"line {n}: expected a JSON object", path)
-        entry = obj.get(input_key)
+        key = input_key
+        if key not in obj:
+            key = next((k for k in INPUT_ALIASES.get(input_key, ()) if k in obj), input_key)
+        entry = obj.get(key)
         if not isinstance(entry, str) or not entry:
-            raise SuiteError(f"line {n}: missing '{input_key}' path", path)
+            also = "".join(f" or '{k}'" for k in INPUT_ALIASES.get(input_key, ()))
+            raise SuiteError(f"line {n}: missing '{input_key}'{also} path", path)
         target = obj.get(target_key) if target_key else None
-        if require_target and target_key and target is None:
+        if target_key and target is None:
             raise SuiteError(f"line {n}: missing '{target_key}'", path)
-        if target is not None and not isinstance(target, (str, int)):
-            raise SuiteError(f"line {n}: '{target_key}' must be a string", path)
+        if target is not None and not _plain_target(target):
+            raise SuiteError(f"line {n}: '{target_key}' must be a string, a number or a list of numbers", path)
         length = obj.get("length")
         if length is not None and (not isinstance(length, (int, float)) or length < 0):
             raise SuiteError(f"line {n}: 'length' must be a non-negative number", path)
@@ -69,8 +83,8 @@ def read_manifest(path: str | Path, input_key: str, target_key: str | None, *, a
         if sid in seen:
             sid = f"{sid}#{n}"
         seen.add(sid)
-        extra = {k: v for k, v in obj.items() if k not in (input_key, target_key, "id", "length")}
-        rows.append(Row(sid, resolve_path(entry, base, allow_outside, str(path), n), target,
+        extra = {k: v for k, v in obj.items() if k not in (key, target_key, "id", "length")}  # e.g. NeMo's duration
+        rows.append(Row(sid, resolve_path(entry, base), target,
                         int(length) if length is not None else None, extra))
     if not rows:
         raise SuiteError("manifest has no samples", path)
@@ -78,15 +92,11 @@ def read_manifest(path: str | Path, input_key: str, target_key: str | None, *, a
 
 
 def write_manifest(path: str | Path, records: Iterable[dict]) -> Path:
-    """Write records as JSONL atomically (paths should already be relative to the manifest's folder)."""
+    """Write records as JSONL atomically (relative paths are relative to the manifest's folder)."""
     from .io import atomic_write_text
 
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     return atomic_write_text(path, text)
-
-
-def relative_to(path: str | Path, folder: str | Path) -> str:
-    return os.path.relpath(Path(path).resolve(), Path(folder).resolve())
 
 
 def place_file(src: str | Path, rel: str | Path, out: str | Path, subdir: str, mode: str = "link") -> str:

@@ -66,19 +66,33 @@ def test_shipped_configs_validate():
 
 
 # --- manifests --------------------------------------------------------------------------------------
-def test_manifest_resolves_relative_paths_and_refuses_escapes(tmp_path):
+def test_manifest_resolves_relative_paths_and_accepts_outside_ones(tmp_path):
     m = tmp_path / "sub" / "m.jsonl"
     m.parent.mkdir()
     m.write_text(json.dumps({"audio": "a.wav", "text": "hi", "length": 3}) + "\n\n")
     rows = read_manifest(m, "audio", "text")
     assert rows[0].path == str(tmp_path / "sub" / "a.wav") and rows[0].length == 3
-    m.write_text(json.dumps({"audio": "../secret.wav", "text": "x"}) + "\n")
-    with pytest.raises(SuiteError, match="leaves the manifest's folder"):
+    # `..` and absolute paths are normal (NeMo/ESPnet manifests hold absolute paths); allow_outside is still accepted
+    m.write_text(json.dumps({"audio": "../other.wav", "text": "x"}) + "\n"
+                 + json.dumps({"audio": "/data/corpus/b.wav", "text": "y"}) + "\n")
+    for kwargs in ({}, {"allow_outside": False}, {"allow_outside": True}):
+        rows = read_manifest(m, "audio", "text", **kwargs)
+        assert [r.path for r in rows] == [str(tmp_path / "sub" / ".." / "other.wav"), "/data/corpus/b.wav"]
+
+
+def test_manifest_reads_nemo_rows(tmp_path):
+    m = tmp_path / "nemo.jsonl"
+    m.write_text(json.dumps({"audio_filepath": "/corpus/a.wav", "text": "hello", "duration": 1.25}) + "\n"
+                 + json.dumps({"audio_filepath": "b.wav", "audio": "c.wav", "text": "x"}) + "\n")
+    a, b = read_manifest(m, "audio", "text")
+    assert (a.path, a.target, a.id, a.extra) == ("/corpus/a.wav", "hello", "/corpus/a.wav", {"duration": 1.25})
+    assert b.path == str(tmp_path / "c.wav") and b.extra == {"audio_filepath": "b.wav"}  # the domain's key wins
+    m.write_text(json.dumps({"ink": "a.json", "text": "x"}) + "\n")
+    with pytest.raises(SuiteError, match="missing 'audio' or 'audio_filepath' path"):
         read_manifest(m, "audio", "text")
-    assert read_manifest(m, "audio", "text", allow_outside=True)[0].path.endswith("secret.wav")
-    m.write_text(json.dumps({"audio": "/etc/passwd", "text": "x"}) + "\n")
-    with pytest.raises(SuiteError, match="leaves"):
-        read_manifest(m, "audio", "text")
+    # inputs-only reading (target_key=None) needs no target
+    m.write_text(json.dumps({"audio": "a.wav"}) + "\n")
+    assert read_manifest(m, "audio", None)[0].target is None
 
 
 @pytest.mark.parametrize("line,needle", [
