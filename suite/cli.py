@@ -18,7 +18,7 @@ def _parser_kwargs(help: str, example: str) -> dict:
 def cmd_train(args) -> int:
     from .train import train
 
-    train(args.config, args.set or [], args.out, resume=args.resume)
+    train(args.config, args.set or [], args.out, resume=args.resume, init=args.init)
     return 0
 
 
@@ -50,11 +50,17 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_lm_build(args) -> int:
-    from .char_lm import build_char_lm
+    from .ngram_lm import build_lm
 
-    info = build_char_lm(args.texts, args.out, order=args.order, field=args.field, lowercase=args.lowercase)
-    print(f"{info['order']}-gram character LM from {info['sentences']} lines ({info['tokens']} tokens, "
+    info = build_lm(args.texts, args.out, unit=args.unit, order=args.order, field=args.field,
+                    lowercase=args.lowercase, words_out=args.words)
+    kind = {"char": "character", "word": "word"}[info["unit"]]
+    print(f"{info['order']}-gram {kind} LM from {info['sentences']} lines ({info['tokens']} tokens, "
           f"{sum(info['ngrams'])} n-grams) -> {info['out']}")
+    if args.words:
+        print(f"{info['words']} words -> {info['words_out']}")
+    if args.unit == "word" and not args.words:
+        print("a word LM scores whole words: decode with it and --lexicon WORDS.txt (--words writes one)")
     return 0
 
 
@@ -86,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key (repeatable)")
     p.add_argument("--out", metavar="RUN", help="run folder (default runs/<config name>)")
     p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoints/last.ckpt")
+    p.add_argument("--init", metavar="MODEL", help="fine-tune a bundled model (name) or a model.pt on this data: its "
+                   "features and architecture are kept, new symbols/classes get fresh outputs")
+    p.epilog += ("\n\nexit codes: 0 trained; 2 a user error (bad config, manifest, file); 3 trained but the model "
+                 "learned nothing (no better than an empty transcript / chance): model.pt is written, the verdict says why")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", **_parser_kwargs(
@@ -104,12 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("lm-build", **_parser_kwargs(
-        "build a character n-gram LM (ARPA) from training texts, for lexicon-free beam search",
+        "build a character or word n-gram LM (ARPA, interpolated Kneser-Ney) from training texts for beam search",
         "suite lm-build data/train.jsonl --out data/chars.arpa && "
-        "suite evaluate MODEL --manifest data/valid.jsonl --lm data/chars.arpa --lm-weight 0.5"))
+        "suite evaluate MODEL --manifest data/valid.jsonl --lm data/chars.arpa --lm-weight 0.5\n"
+        "  suite lm-build data/train.jsonl --unit word --out data/words.arpa --words data/words.txt && "
+        "suite evaluate MODEL --manifest data/valid.jsonl --lm data/words.arpa --lexicon data/words.txt"))
     p.add_argument("texts", nargs="+", metavar="TEXT", help="JSONL manifests (their 'text') or text files, one line each")
     p.add_argument("--out", required=True, metavar="ARPA", help="ARPA file to write")
-    p.add_argument("--order", type=int, default=6, help="n-gram order in characters (default 6)")
+    p.add_argument("--unit", choices=["char", "word"], default="char",
+                   help="char: for lexicon-free beam search (default); word: for search with --lexicon")
+    p.add_argument("--order", type=int, default=None, help="n-gram order (default 6 for char, 3 for word)")
+    p.add_argument("--words", metavar="TXT", help="also write the texts' words, one per line (a --lexicon)")
     p.add_argument("--field", default="text", help="manifest field holding the text (default 'text')")
     p.add_argument("--lowercase", action="store_true", help="lowercase the text first (for lowercase models)")
     p.set_defaults(func=cmd_lm_build)
@@ -118,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         "convert a dataset into DIR/manifest.jsonl", "suite prepare fsdd ~/fsdd/recordings --out data/fsdd"))
     formats = p.add_subparsers(dest="format", metavar="FORMAT")
     for dom in domains().values():
-        for fmt, (add_args, run) in dom.prepare_formats.items():
+        for fmt, (add_args, run) in (dom.prepare_formats() if dom.prepare_formats else {}).items():
             fp = formats.add_parser(fmt, help=f"{dom.name}: {fmt}", description=f"{dom.name} dataset format '{fmt}'")
             fp.add_argument("source", metavar="SOURCE")
             fp.add_argument("--out", required=True, metavar="DIR")
@@ -142,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SuiteError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return getattr(err, "exit_code", 2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

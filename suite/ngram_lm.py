@@ -1,11 +1,14 @@
-"""Character n-gram language model (interpolated Kneser-Ney) written as an ARPA file.
+"""Character and word n-gram language models (interpolated Kneser-Ney) written as ARPA files.
 
-Lexicon-free CTC beam search scores every emitted character with an LM over the model's own tokens;
-flashlight (through KenLM) reads ARPA files. KenLM's `lmplz` builds them but is not installable from the
-package registry, so this module estimates the small character models that beam search needs.
+Flashlight's beam search (through KenLM) reads ARPA files. KenLM's `lmplz` builds them but is not
+installable from the package registry, so this module estimates the small models beam search needs:
 
-Tokens follow `suite.decoding.BeamDecoder`: a space is the word separator ``|``, a literal ``|`` is
-``<pipe>``; sentences are wrapped in ``<s>`` ... ``</s>``.
+- character LMs for lexicon-free search, which scores every emitted character with an LM over the model's
+  own tokens. Tokens follow `suite.decoding.BeamDecoder`: a space is the word separator ``|``, a literal
+  ``|`` is ``<pipe>``;
+- word LMs for search over a word list (``--lexicon``), which scores every finished word.
+
+Sentences are wrapped in ``<s>`` ... ``</s>``.
 """
 from __future__ import annotations
 
@@ -26,6 +29,15 @@ def char_tokens(text: str) -> list[str]:
     return ["|" if c == " " else ("<pipe>" if c == "|" else c) for c in " ".join(text.split())]
 
 
+def word_tokens(text: str) -> list[str]:
+    """LM tokens of one line of text for a word LM: its words."""
+    return text.split()
+
+
+UNITS = {"char": char_tokens, "word": word_tokens}
+DEFAULT_ORDER = {"char": 6, "word": 3}
+
+
 def _discount(counts: Counter) -> float:
     """Ney's absolute discount D = n1 / (n1 + 2 n2), kept inside (0.05, 0.95)."""
     n1 = sum(1 for c in counts.values() if c == 1)
@@ -34,7 +46,7 @@ def _discount(counts: Counter) -> float:
     return min(max(d, 0.05), 0.95)
 
 
-class CharNgramLM:
+class NgramLM:
     """Interpolated Kneser-Ney estimates: ``prob[n][gram] = p(gram[-1] | gram[:-1])`` for every seen n-gram
     and ``backoff[h]`` = the interpolation weight of history ``h`` (its ARPA back-off weight)."""
 
@@ -65,6 +77,7 @@ class CharNgramLM:
                 if gram[0] == BOS:
                     counts[n][gram] = c
         self.vocab = sorted({g[0] for g in counts[1]} - {BOS})
+        self._known = set(self.vocab)
         self.prob: list[dict[tuple, float]] = [{} for _ in range(order + 1)]
         self.backoff: dict[tuple, float] = {}
         uniform = 1.0 / (len(self.vocab) + 1)  # + <unk>
@@ -97,7 +110,7 @@ class CharNgramLM:
     def logprob(self, history: Sequence[str], token: str) -> float:
         """Natural log of p(token | history) as a reader of the ARPA file computes it."""
         gram = tuple(history[-(self.order - 1):] if self.order > 1 else ()) + (token,)
-        if token not in self.vocab and token != EOS:
+        if token not in self._known and token != EOS:
             gram = gram[:-1] + (UNK,)
         return math.log(self._backed_off(gram))
 
@@ -150,12 +163,36 @@ def read_texts(paths: Sequence[str], field: str = "text") -> list[str]:
     return texts
 
 
-def build_char_lm(paths: Sequence[str], out: str, order: int = 6, field: str = "text", lowercase: bool = False) -> dict:
-    """Estimate a character n-gram LM from the texts in ``paths`` and write it as ARPA to ``out``."""
+CharNgramLM = NgramLM  # the class is the same for characters and words; the tokens differ
+
+
+def build_lm(paths: Sequence[str], out: str, *, unit: str = "char", order: int | None = None, field: str = "text",
+             lowercase: bool = False, words_out: str | None = None) -> dict:
+    """Estimate an n-gram LM over ``unit`` tokens (``char`` or ``word``) from the texts in ``paths`` and write
+    it as ARPA to ``out``; ``words_out`` also gets the training words, one per line (a ``--lexicon``)."""
+    if unit not in UNITS:
+        raise SuiteError(f"unknown LM unit {unit!r} (choose from {', '.join(UNITS)})")
+    order = order or DEFAULT_ORDER[unit]
     texts = read_texts(paths, field)
     if lowercase:
         texts = [t.lower() for t in texts]
-    lm = CharNgramLM((char_tokens(t) for t in texts), order)
+    lm = NgramLM((UNITS[unit](t) for t in texts), order)
     atomic_write_text(out, lm.arpa())
-    return {"out": str(out), "order": order, "sentences": len(texts), "tokens": len(lm.vocab),
+    info = {"out": str(out), "unit": unit, "order": order, "sentences": len(texts), "tokens": len(lm.vocab),
             "ngrams": [len(lm.prob[n]) for n in range(1, order + 1)]}
+    if words_out:
+        words = sorted({w for t in texts for w in t.split()})
+        atomic_write_text(words_out, "".join(w + "\n" for w in words))
+        info.update(words_out=str(words_out), words=len(words))
+    return info
+
+
+def build_char_lm(paths: Sequence[str], out: str, order: int = 6, field: str = "text", lowercase: bool = False) -> dict:
+    """Estimate a character n-gram LM from the texts in ``paths`` and write it as ARPA to ``out``."""
+    return build_lm(paths, out, unit="char", order=order, field=field, lowercase=lowercase)
+
+
+def build_word_lm(paths: Sequence[str], out: str, order: int = 3, field: str = "text", lowercase: bool = False,
+                  words_out: str | None = None) -> dict:
+    """Estimate a word n-gram LM from the texts in ``paths`` and write it as ARPA to ``out``."""
+    return build_lm(paths, out, unit="word", order=order, field=field, lowercase=lowercase, words_out=words_out)
