@@ -1,7 +1,7 @@
 """The video domain's `features:` and `augment:` config sections."""
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from suite.domain import StrictModel
 
@@ -15,7 +15,9 @@ class VideoFeatures(StrictModel):
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # per-channel, on 0..1 pixels
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     test_clips: int = Field(1, ge=1, le=32)  # clips per video at inference; scores are averaged
-    window_seconds: float = Field(2.0, gt=0)  # span one model window covers along a long video
+    # `suite label --timeline/--plot` only: the span one model window covers along a long video. Training,
+    # evaluation and plain labelling spread the num_frames segments over the whole clip (TSN) instead.
+    window_seconds: float = Field(2.0, gt=0)
     max_frames: int = Field(2_000_000, ge=1)  # refuse files declaring more frames than this
     max_pixels: int = Field(8192 * 4320, ge=1)  # refuse frames larger than this (width * height)
 
@@ -30,9 +32,25 @@ class VideoAugment(StrictModel):
 
     crop_scale: tuple[float, float] = (0.6, 1.0)  # area fraction kept by the random resized crop
     crop_ratio: tuple[float, float] = (3 / 4, 4 / 3)
-    flip: float = Field(0.5, ge=0, le=1)  # probability of a horizontal flip (0 for left/right classes)
+    # Probability of a horizontal flip. Off by default: a mirrored walk_left is a walk_right. With
+    # mirror_pairs, a flipped clip of one label of a pair is relabelled as the other (and other labels kept).
+    flip: float = Field(0.0, ge=0, le=1)
+    mirror_pairs: list[tuple[str, str]] = []  # e.g. [[walk_left, walk_right], [turn_left, turn_right]]
     jitter: float = Field(0.8, ge=0, le=1)  # probability of colour jitter
     brightness: float = Field(0.3, ge=0)
     contrast: float = Field(0.3, ge=0)
     saturation: float = Field(0.3, ge=0)
     hue: float = Field(0.05, ge=0, le=0.5)
+
+    @field_validator("mirror_pairs")
+    @classmethod
+    def _pairs_disjoint(cls, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        seen: set[str] = set()
+        for a, b in pairs:
+            if a == b:
+                raise ValueError(f"mirror pair [{a}, {b}] names the same label twice")
+            for label in (a, b):
+                if label in seen:
+                    raise ValueError(f"label {label!r} is in more than one mirror pair")
+                seen.add(label)
+        return pairs

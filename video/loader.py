@@ -17,11 +17,25 @@ def open_video(path, features: VideoFeatures, threads: int = 0) -> VideoReader:
     return VideoReader(path, max_frames=features.max_frames, max_pixels=features.max_pixels, threads=threads)
 
 
+def flip_label(label: str, mirror_pairs) -> str:
+    """The label of a horizontally mirrored clip: its partner in ``mirror_pairs``, else itself."""
+    for a, b in mirror_pairs:
+        if label == a:
+            return b
+        if label == b:
+            return a
+    return label
+
+
 def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: random.Random | None = None,
-              clip: int = 0, n_clips: int = 1, start: float | None = None, end: float | None = None) -> torch.Tensor:
-    """One clip of ``features.num_frames`` TSN frames: random offsets when ``augment`` is given (training),
-    centred (or clip ``clip`` of ``n_clips``) otherwise. ``start``/``end`` (seconds, from a manifest row)
-    limit sampling to that part of the video. Unreadable files raise ``CorruptSample``."""
+              clip: int = 0, n_clips: int = 1, start: float | None = None, end: float | None = None,
+              label: str | None = None) -> torch.Tensor | tuple[torch.Tensor, str]:
+    """One clip of ``features.num_frames`` TSN frames spread over the whole video (or its ``start``-``end``
+    part, seconds from a manifest row): random offsets when ``augment`` is given (training), centred (or
+    clip ``clip`` of ``n_clips``) otherwise. Unreadable files raise ``CorruptSample``.
+
+    Training flips the clip horizontally with probability ``augment.flip``. Given the sample's ``label``
+    the result is ``(clip, label after the flip)``: swapped with its partner in ``augment.mirror_pairs``."""
     rng = rng or random.Random()
     try:
         # one decoder thread: DataLoader workers already decode in parallel
@@ -41,8 +55,18 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
         raise
     except SuiteError as err:
         raise CorruptSample(err.reason, path) from None
-    clip_tensor = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
-    return apply_transform(clip_tensor, features, augment, rng)
+    clip_tensor = torch.from_numpy(frames).permute(0, 3, 1, 2)
+    # the flip is decided here rather than in the torchvision pipeline because the label has to know
+    flipped, pairs = False, ()
+    if augment is not None and augment.flip > 0:
+        flipped, pairs = rng.random() < augment.flip, augment.mirror_pairs
+        augment = augment.model_copy(update={"flip": 0.0})  # so the pipeline does not flip again
+    if flipped:
+        clip_tensor = clip_tensor.flip(-1)
+    out = apply_transform(clip_tensor.contiguous(), features, augment, rng)
+    if label is None:
+        return out
+    return out, flip_label(label, pairs) if flipped else label
 
 
 def estimate_length(path, features: VideoFeatures) -> int:
