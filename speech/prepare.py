@@ -1,8 +1,8 @@
-"""`suite prepare` formats for speech: librispeech, fsdd (optionally connected digits), pairs.
+"""`suite prepare` formats for speech: librispeech, fsdd (optionally connected digits), pairs, an4.
 
-Each writes OUT/manifest.jsonl (and train/valid/test.jsonl when it splits). Manifest paths are relative
-to OUT: audio already inside OUT is referenced directly, audio elsewhere is symlinked (default), copied,
-or referenced by absolute path (then set data.allow_outside_paths).
+Each writes OUT/manifest.jsonl (and train/valid/test.jsonl when it splits). Audio already inside OUT is
+referenced by a path relative to OUT; audio elsewhere is symlinked under OUT/audio (default), copied there,
+or referenced by its absolute path (``--files absolute``).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from suite.errors import SuiteError
+from suite.io import atomic_write_text
 from suite.manifest import write_manifest, place_file
 
 from .audio import AUDIO_EXTENSIONS, read_audio, write_audio
@@ -27,7 +28,7 @@ FSDD_NAME = re.compile(r"^(\d)_([^_]+)_(\d+)$")
 def _add_file_mode(p: argparse.ArgumentParser) -> None:
     p.add_argument("--files", choices=["link", "copy", "absolute"], default="link",
                    help="how the manifest refers to audio outside OUT: symlink it under OUT/audio (default), "
-                        "copy it there, or write absolute paths (needs data.allow_outside_paths)")
+                        "copy it there, or write absolute paths")
 
 
 def _add_split(p: argparse.ArgumentParser) -> None:
@@ -272,10 +273,147 @@ def _rate_of(path: Path) -> float:
         raise SuiteError("not a readable audio file", path) from None
 
 
+# ---------------------------------------------------------------- an4
+AN4_FILES = ("etc/an4_train.transcription", "etc/an4_test.transcription", "wav")
+AN4_LINE = re.compile(r"^(?P<text>.*?)\s*\((?P<id>[^()\s]+)\)\s*$")  # "<s> H I N I C H </s> (cen1-fash-b)"
+
+
+def an4_args(p: argparse.ArgumentParser) -> None:
+    _add_file_mode(p)
+    p.add_argument("--valid-speakers", type=float, default=0.1, metavar="N",
+                   help="training speakers held out for valid.jsonl: a fraction below 1 (default 0.1) or a count")
+    p.add_argument("--seed", type=int, default=0, help="seed of the valid speakers' choice")
+
+
+def _an4_root(src: Path) -> Path:
+    """The folder holding etc/ and wav/ (SOURCE itself or its an4/ subfolder)."""
+    if not (src / "etc").is_dir() and (src / "an4" / "etc").is_dir():
+        src = src / "an4"
+    for name in AN4_FILES:
+        if not (src / name).exists():
+            raise SuiteError("not an AN4 folder (missing this file)", src / name)
+    return src
+
+
+def _an4_transcripts(path: Path) -> list[tuple[str, str]]:
+    """(utterance id, normalised text) per line; <s>/</s> markers and the trailing (id) removed."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise SuiteError("transcription is not UTF-8 text", path) from None
+    out = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        m = AN4_LINE.match(line.strip())
+        if not m:
+            raise SuiteError(f"line {n}: expected 'TEXT (UTTERANCE-ID)'", path)
+        out.append((m["id"], normalize(m["text"])))
+    return out
+
+
+def _an4_audio(root: Path) -> dict[str, Path]:
+    """Lower-cased file stem -> audio file under wav/ (WAV or NIST SPHERE, which soundfile reads)."""
+    found, raw = {}, 0
+    for f in sorted((root / "wav").rglob("*")):
+        suffix = f.suffix.lower()
+        if suffix in (*AUDIO_EXTENSIONS, ".sph", ".nist") and f.is_file():
+            found[f.stem.lower()] = f
+        raw += suffix == ".raw"
+    if not found:
+        hint = (" (headerless .raw audio: convert it first, e.g. "
+                "sox -t raw -r 16000 -e signed -b 16 -B -c 1 X.raw X.wav)") if raw else ""
+        raise SuiteError(f"no audio files under wav/{hint}", root / "wav")
+    return found
+
+
+def _an4_lookup(audio: dict[str, Path], uid: str) -> Path | None:
+    # some copies of the test transcription write "(fcaw-AN406-FCAW-B)" for an406-fcaw-b
+    low = uid.lower()
+    return audio.get(low) or audio.get(low.split("-", 1)[-1])
+
+
+def pick_speakers(speakers: list[str], n: int, rng: random.Random) -> set[str]:
+    """``n`` random speakers, spread over the groups named by their first letter (f/m in AN4)
+    in proportion to the groups' sizes (largest remainder)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for s in sorted(speakers):
+        groups[s[:1]].append(s)
+    quota = {g: n * len(v) / len(speakers) for g, v in groups.items()}
+    take = {g: int(q) for g, q in quota.items()}
+    for g in sorted(quota, key=lambda g: (take[g] - quota[g], g))[: n - sum(take.values())]:
+        take[g] += 1
+    chosen = set()
+    for g in sorted(groups):
+        members = groups[g][:]
+        rng.shuffle(members)
+        chosen |= set(members[: take[g]])
+    return chosen
+
+
+def _valid_count(value: float, n_speakers: int) -> int:
+    if value < 0 or (value >= 1 and value != int(value)):
+        raise SuiteError(f"--valid-speakers must be a fraction below 1 or a whole count, got {value:g}")
+    n = round(value * n_speakers) if value < 1 else int(value)
+    n = max(n, 1) if value > 0 else 0
+    if n >= n_speakers:
+        raise SuiteError(f"--valid-speakers {value:g} leaves no training speaker (AN4 training has {n_speakers})")
+    return n
+
+
+def an4_run(args) -> Path:
+    """CMU AN4 (wav/an4_clstk, wav/an4test_clstk, etc/an4_{train,test}.transcription) into train.jsonl,
+    valid.jsonl (whole training speakers held out, seeded), test.jsonl, manifest.jsonl (all, with "split")
+    and words.txt (the words of train.jsonl, for --lexicon). ``length`` is in samples at the file's own
+    rate (16 kHz in AN4), like the other speech manifests."""
+    import soundfile as sf
+
+    src, out = _source_dir(args), _out_dir(args)
+    root = _an4_root(src)
+    audio = _an4_audio(root)
+    rows: dict[str, list[dict]] = {}
+    missing = 0
+    for part in ("train", "test"):
+        rows[part] = []
+        for uid, text in _an4_transcripts(root / f"etc/an4_{part}.transcription"):
+            path = _an4_lookup(audio, uid)
+            if path is None or not text:
+                missing += 1
+                continue
+            try:
+                frames = sf.info(str(path)).frames
+            except Exception:
+                raise SuiteError("not a readable audio file", path) from None
+            entry = place(path, path.relative_to(root / "wav"), out, args.files)
+            rows[part].append({"id": path.stem, "audio": entry, "text": text, "speaker": path.parent.name,
+                               "length": int(frames)})
+        if not rows[part]:
+            raise SuiteError(f"no utterance of an4_{part}.transcription has its audio under wav/", root)
+    speakers = sorted({r["speaker"] for r in rows["train"]})
+    held = pick_speakers(speakers, _valid_count(args.valid_speakers, len(speakers)), random.Random(args.seed))
+    splits = {"train": [r for r in rows["train"] if r["speaker"] not in held],
+              "valid": [r for r in rows["train"] if r["speaker"] in held], "test": rows["test"]}
+    for name, part in splits.items():
+        if part:
+            write_manifest(out / f"{name}.jsonl", part)
+        elif (out / f"{name}.jsonl").exists():
+            (out / f"{name}.jsonl").unlink()  # a stale split of an earlier run would be misleading
+    words = sorted({w for r in splits["train"] for w in r["text"].split()})
+    atomic_write_text(out / "words.txt", "".join(w + "\n" for w in words))
+    manifest = write_manifest(out / "manifest.jsonl", [dict(r, split=n) for n, part in splits.items() for r in part])
+    counts = ", ".join(f"{n}: {len(p)} utterances of {len({r['speaker'] for r in p})} speakers"
+                       for n, p in splits.items())
+    print(f"{counts}; {len(words)} training words -> {out / 'words.txt'}")
+    if missing:
+        print(f"skipped {missing} transcript lines without audio or text")
+    return manifest
+
+
 FORMATS = {
     "librispeech": (librispeech_args, librispeech_run),
     "fsdd": (fsdd_args, fsdd_run),
     "pairs": (pairs_args, pairs_run),
+    "an4": (an4_args, an4_run),
 }
 
 __all__ = ["FORMATS", "build_connected", "place"]

@@ -1,14 +1,16 @@
-"""`suite prepare` speech formats (fsdd, connected digits, librispeech, pairs) and text normalization."""
+"""`suite prepare` speech formats (fsdd, connected digits, librispeech, pairs, an4) and text normalization."""
 from __future__ import annotations
 
 import json
 import os
+import random
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from speech.audio import read_audio
+from speech.prepare import pick_speakers
 from speech.text import DIGIT_WORDS, normalize
 from suite.cli import main
 from suite.manifest import read_manifest
@@ -141,3 +143,85 @@ def test_fsdd_speaker_filter(fsdd, tmp_path, capsys):
     assert {r["speaker"] for r in _rows(out / "manifest.jsonl")} == {"bob"}
     assert main(["prepare", "fsdd", str(fsdd), "--out", str(out), "--speakers", "zed"]) == 2
     assert "--speakers: no recordings of zed" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- an4
+AN4_TRAIN = {"fash": ["YES", "H I N I C H"], "fbbh": ["GO", "ENTER FIVE ZERO"], "mcel": ["NO", "RUBOUT"],
+             "mdms": ["STOP", "M E A D O W"], "mjwl": ["ONE TWO", "REPEAT"], "mkem": ["START", "B A Z"]}
+AN4_TEST = {"fcaw": ["ERASE C Q Q F SEVEN"], "mjgm": ["B A O Z FIVE THREE"]}
+
+
+@pytest.fixture
+def an4(tmp_path):
+    """An AN4 tree in its own layout: wav/an4_clstk/SPK/UTT-SPK-b.wav, Sphinx-style transcriptions."""
+    root = tmp_path / "an4"
+    (root / "etc").mkdir(parents=True)
+    for part, folder, table, markers in (("train", "an4_clstk", AN4_TRAIN, True),
+                                         ("test", "an4test_clstk", AN4_TEST, False)):
+        lines = []
+        for spk, texts in table.items():
+            (root / "wav" / folder / spk).mkdir(parents=True)
+            for i, text in enumerate(texts):
+                uid = f"an{i + 1}-{spk}-b"
+                sf.write(root / "wav" / folder / spk / f"{uid}.wav", tone(0.1 + 0.05 * i, 16000), 16000)
+                lines.append(f"<s> {text} </s> ({uid})" if markers else f"{text} ({uid})")
+        (root / "etc" / f"an4_{part}.transcription").write_text("\n".join(lines) + "\n")
+    (root / "etc" / "an4_train.transcription").open("a").write("<s> LOST </s> (an9-fash-b)\n")  # no audio
+    return root
+
+
+def test_an4_speaker_disjoint_split(an4, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["prepare", "an4", str(an4), "--out", str(out), "--valid-speakers", "2", "--seed", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "train: 8 utterances of 4 speakers, valid: 4 utterances of 2 speakers, test: 2 utterances of 2" in printed
+    assert "skipped 1 transcript lines" in printed
+    train, valid, test = (_rows(out / f"{s}.jsonl") for s in ("train", "valid", "test"))
+    held = {r["speaker"] for r in valid}
+    assert not held & {r["speaker"] for r in train} and {r["speaker"] for r in test} == {"fcaw", "mjgm"}
+    assert {s[0] for s in held} == {"f", "m"}  # one of each group (2 of 6 female speakers, 4 of 6 male)
+    by_id = {r["id"]: r for r in train + valid + test}
+    assert by_id["an2-fash-b"]["text"] == "h i n i c h" and by_id["an1-fcaw-b"]["text"] == "erase c q q f seven"
+    for r in by_id.values():
+        path = out / r["audio"]
+        assert path.is_symlink() and sf.info(str(path)).frames == r["length"]  # length in samples at 16 kHz
+    words = (out / "words.txt").read_text().split()
+    assert words == sorted({w for r in train for w in r["text"].split()}) and "lost" not in words
+    assert len(_rows(out / "manifest.jsonl")) == 14
+    assert len(read_manifest(out / "valid.jsonl", "audio", "text")) == 4
+    # the same seed holds out the same speakers; the default is 10% of the speakers (at least one)
+    again = tmp_path / "again"
+    main(["prepare", "an4", str(an4), "--out", str(again), "--valid-speakers", "2", "--seed", "1"])
+    assert _rows(again / "valid.jsonl") == valid
+    main(["prepare", "an4", str(an4), "--out", str(again)])
+    assert len({r["speaker"] for r in _rows(again / "valid.jsonl")}) == 1
+
+
+def test_an4_errors(an4, tmp_path, capsys):
+    other = tmp_path / "not_an4"
+    (other / "etc").mkdir(parents=True)
+    (other / "etc" / "an4_test.transcription").write_text("")
+    assert main(["prepare", "an4", str(other), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "an4_train.transcription: not an AN4 folder" in err
+    assert main(["prepare", "an4", str(an4), "--out", str(tmp_path / "o"), "--valid-speakers", "6"]) == 2
+    assert "leaves no training speaker" in capsys.readouterr().err
+    (an4 / "etc" / "an4_test.transcription").write_text("ERASE C (an1-fcaw-b\n")
+    assert main(["prepare", "an4", str(an4), "--out", str(tmp_path / "o")]) == 2
+    assert "line 1: expected 'TEXT (UTTERANCE-ID)'" in capsys.readouterr().err
+
+
+def test_an4_alternative_test_ids(an4, tmp_path):
+    """Some AN4 copies write test ids as (fcaw-AN1-FCAW-B); they name the same files."""
+    (an4 / "etc" / "an4_test.transcription").write_text("ERASE C Q (fcaw-AN1-FCAW-B)\n")
+    out = tmp_path / "o"
+    assert main(["prepare", "an4", str(an4), "--out", str(out)]) == 0
+    assert _rows(out / "test.jsonl")[0]["id"] == "an1-fcaw-b"
+
+
+def test_pick_speakers_spreads_over_groups():
+    speakers = ["fa", "fb", "fc", "ma", "mb", "mc", "md", "me", "mf"]
+    for seed in range(5):
+        chosen = pick_speakers(speakers, 3, random.Random(seed))
+        assert len(chosen) == 3 and sum(s[0] == "f" for s in chosen) == 1
+    assert pick_speakers(speakers, 3, random.Random(1)) == pick_speakers(speakers, 3, random.Random(1))
