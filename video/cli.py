@@ -41,7 +41,8 @@ def add_commands(sub) -> None:
         "video", help="articulated figures doing actions, one folder per class",
         description="Procedural clips of articulated human figures doing 10 actions (two pairs are each "
                     "other's time reversal), written as OUT/<action>/*.mp4 plus OUT/manifest.jsonl.",
-        epilog=example_epilog("suite synth video --out data/actions/train --seed 1 --per-class 80"),
+        epilog=example_epilog("suite synth video --out data/actions/train --seed 1 --per-class 80\n"
+                              "  suite synth video --out data/cluttered --scene cluttered --fps 25 --seconds 2 4 --size 128"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_synth_args(p)
     p.set_defaults(func=lambda args: run_synth(args) and 0)

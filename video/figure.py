@@ -73,6 +73,12 @@ def _dir(angle: float, facing: float) -> np.ndarray:
     return np.array([facing * math.sin(a), math.cos(a)])
 
 
+def _fixed(p) -> tuple[int, int]:
+    """A point in OpenCV's 4-bit fixed point (shift=4). Plain Python rounding (half to even, as
+    np.round) because numpy's per-call overhead dominated drawing."""
+    return round(float(p[0]) * 16), round(float(p[1]) * 16)
+
+
 def _leg_drop(body: Body, leg: Limb) -> float:
     """Vertical distance from hip to foot."""
     return body.thigh * math.cos(math.radians(leg.upper)) + body.shin * math.cos(math.radians(leg.upper - leg.bend))
@@ -94,7 +100,7 @@ def draw_figure(img: np.ndarray, body: Body, pose: Pose, x: float, ground: float
         return mid, end
 
     def seg(p, q, colour, width):
-        cv2.line(img, tuple(np.round(p * 16).astype(int)), tuple(np.round(q * 16).astype(int)), colour,
+        cv2.line(img, _fixed(p), _fixed(q), colour,
                  max(1, int(round(width))), cv2.LINE_AA, shift=4)
 
     def leg(root, limb, k):
@@ -108,12 +114,12 @@ def draw_figure(img: np.ndarray, body: Body, pose: Pose, x: float, ground: float
         elbow, hand = chain(root, limb, body.upper_arm, body.forearm, False)
         seg(root, elbow, shade(body.shirt, k), body.limb_w)
         seg(elbow, hand, shade(body.skin, k), body.limb_w * 0.85)
-        cv2.circle(img, tuple(np.round(hand * 16).astype(int)), int(body.limb_w * 0.6 * 16), shade(body.skin, k), -1, cv2.LINE_AA, shift=4)
+        cv2.circle(img, _fixed(hand), int(body.limb_w * 0.6 * 16), shade(body.skin, k), -1, cv2.LINE_AA, shift=4)
 
     arm(neck - off, pose.far_arm, 0.75)
     leg(pelvis - off, pose.far_leg, 0.75)
     seg(pelvis, neck, body.shirt, body.torso_w)
     leg(pelvis + off, pose.near_leg, 1.0)
     head = neck + (body.head * 1.25) * np.array([facing * math.sin(math.radians(pose.lean)), -math.cos(math.radians(pose.lean))])
-    cv2.circle(img, tuple(np.round(head * 16).astype(int)), int(body.head * 16), body.skin, -1, cv2.LINE_AA, shift=4)
+    cv2.circle(img, _fixed(head), int(body.head * 16), body.skin, -1, cv2.LINE_AA, shift=4)
     arm(neck + off, pose.near_arm, 1.0)
