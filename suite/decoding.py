@@ -107,7 +107,8 @@ class BeamDecoder:
         for w in sorted(set(words)):
             if w and all(c in known for c in w):
                 spelled = " ".join("<pipe>" if c == "|" else c for c in w)
-                lines.append(f"{w}\t{spelled} {self.SIL}\n")
+                # a model without a word separator never emits one: its words end without it
+                lines.append(f"{w}\t{spelled}\n" if self.extra_sil else f"{w}\t{spelled} {self.SIL}\n")
         if not lines:
             raise SuiteError("no word of the word list can be spelled with the model's characters", word_list)
         self._tmp = tempfile.NamedTemporaryFile("w", suffix=".lex", delete=False, encoding="utf-8")
@@ -161,7 +162,8 @@ class BeamDecoder:
                 toks.pop(0), frames.pop(0)
             while toks and self.vocab[toks[-1] - 1] == " ":
                 toks.pop(), frames.pop()
-            text = " ".join(h.words) if h.words else "".join(self.vocab[t - 1] for t in toks)
+            sep = " " if " " in self.vocab else ""  # a model without a word separator writes words joined
+            text = sep.join(h.words) if h.words else "".join(self.vocab[t - 1] for t in toks)
             text = " ".join(text.split()) if " " in self.vocab else text
             out.append(Hypothesis(text, toks, frames, float(h.score), list(h.words) or text.split()))
         return out

@@ -152,3 +152,15 @@ def test_word_lm_and_word_list_beat_greedy_in_beam_search(tmp_path):
     assert with_lm == "the cat sat"  # the word LM knows cats sit
     ref = ["the cat sat"]
     assert wer(ref, [with_lm]) == 0 < wer(ref, [list_only]) < wer(ref, [greedy])
+
+
+def test_word_list_search_for_a_model_without_word_separator(tmp_path):
+    """A model trained on single words has no " " token: its lexicon words must end without one."""
+    from suite.decoding import BeamDecoder
+
+    vocab = list("abc")
+    words = tmp_path / "words.txt"
+    words.write_text("ab\ncab\n")
+    frames = [f for s in ({"c": .9}, {"a": .5, "b": .4}, {"b": .9}) for f in (s, {"_": .9})]
+    lp, n = _emissions(frames, vocab)
+    assert BeamDecoder(vocab, beam_size=16, lexicon=str(words))(lp, n)[0].text == "cab"
