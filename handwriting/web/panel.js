@@ -25,9 +25,11 @@ suite.registerPanel("handwriting", function (root, ctx) {
             Math.round((now - t0) * 1000) / 1000];
   }
 
+  function pen() { g.lineWidth = 2.5; g.lineCap = "round"; g.lineJoin = "round"; g.strokeStyle = "#1d2330"; }
+
   function redraw() {
     g.clearRect(0, 0, canvas.width, canvas.height);
-    g.lineWidth = 2.5; g.lineCap = "round"; g.lineJoin = "round"; g.strokeStyle = "#1d2330";
+    pen();
     for (const s of strokes.concat(current ? [current] : [])) {
       g.beginPath();
       s.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
@@ -57,13 +59,18 @@ suite.registerPanel("handwriting", function (root, ctx) {
     canvas.setPointerCapture(ev.pointerId);
     clearTimeout(timer);
     current = [point(ev)];
-    redraw();
+    pen();
   });
   canvas.addEventListener("pointermove", (ev) => {
     if (!current) return;
     const events = ev.getCoalescedEvents ? ev.getCoalescedEvents() : [ev];
-    for (const e of events.length ? events : [ev]) current.push(point(e));
-    redraw();
+    g.beginPath();
+    g.moveTo(...current[current.length - 1].slice(0, 2));
+    for (const e of events.length ? events : [ev]) {
+      current.push(point(e));
+      g.lineTo(...current[current.length - 1].slice(0, 2));
+    }
+    g.stroke();  // only the new piece: a full redraw per move would grow with the ink
   });
   function penUp() {
     if (!current) return;

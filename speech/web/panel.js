@@ -10,6 +10,8 @@ suite.registerPanel("speech", function (root, ctx) {
   const player = el("audio", { controls: true, hidden: true });
   const file = el("input", { type: "file", accept: "audio/*,.wav,.flac,.ogg,.mp3", "data-testid": "speech-file" });
   const opts = ctx.optionControls(ctx.model, ["decoder", "timestamps"]);
+  const stamps = opts.el.querySelector("input[name=timestamps]");
+  if (stamps) stamps.checked = true;  // word times on by default
   const record = el("button", { "data-testid": "speech-record" }, "● Record");
   let rec = null;
 
@@ -30,9 +32,7 @@ suite.registerPanel("speech", function (root, ctx) {
     text.textContent = ""; words.replaceChildren(); note.textContent = "transcribing…";
     const upload = new File([blob], name, { type: blob.type });
     try {
-      const values = opts.values();
-      if (!("timestamps" in values) && ctx.model.options.timestamps) values.timestamps = "true";
-      const res = await ctx.post(upload, values);
+      const res = await ctx.post(upload, opts.values());
       const r = Array.isArray(res) ? res[0] : res;
       text.textContent = r.text || "(nothing heard)";
       note.textContent = name;
