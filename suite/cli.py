@@ -64,6 +64,30 @@ def cmd_lm_build(args) -> int:
     return 0
 
 
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def cmd_lm_tune(args) -> int:
+    from .lm_tune import tune
+
+    result = tune(args.model, args.manifest, lm=args.lm, lexicon=args.lexicon, lm_weights=args.lm_weights,
+                  word_scores=args.word_scores, beam_size=args.beam_size, batch_size=args.batch_size,
+                  num_workers=args.workers, device=args.device, quiet=args.json)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    for row in result["grid"]:
+        print(f"lm_weight {row['lm_weight']:6.2f}  word_score {row['word_score']:6.2f}  wer {row['wer']:.4f}")
+    best = result["best"]
+    print(f"greedy wer {result['greedy_wer']:.4f} on {result['samples']} samples")
+    print(f"best: --lm-weight {best['lm_weight']} --word-score {best['word_score']}  (wer {best['wer']:.4f})")
+    return 0
+
+
 def cmd_prepare(args) -> int:
     path = args.prepare_run(args)
     if path:
@@ -71,8 +95,13 @@ def cmd_prepare(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command tree. Parts only one command needs (the dataset formats of `prepare`, which import
+    their domain's readers) are built only when that command is asked for, so `suite --help` stays fast."""
     from .registry import domains
+
+    argv = sys.argv[1:] if argv is None else argv
+    asked = next((a for a in argv if not a.startswith("-")), None)
 
     parser = argparse.ArgumentParser(
         prog="suite", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -129,10 +158,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lowercase", action="store_true", help="lowercase the text first (for lowercase models)")
     p.set_defaults(func=cmd_lm_build)
 
+    p = sub.add_parser("lm-tune", **_parser_kwargs(
+        "grid-search the LM weight and word score of beam decoding on a validation manifest (any CTC model)",
+        "suite lm-tune runs/speech/model.pt --manifest data/valid.jsonl --lm data/words.arpa --lexicon data/words.txt"))
+    p.add_argument("model", help="bundle path or bundled model name")
+    p.add_argument("--manifest", required=True, help="JSONL manifest with transcripts")
+    p.add_argument("--lm", help="KenLM model (binary or ARPA), e.g. from suite lm-build")
+    p.add_argument("--lexicon", help="word list restricting the search to its words")
+    p.add_argument("--lm-weights", type=_floats, default=[0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0],
+                   help="comma-separated LM weights to try (default 0,0.25,0.5,0.75,1,1.5,2)")
+    p.add_argument("--word-scores", type=_floats, default=[-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0],
+                   help="comma-separated word scores to try (default -2,-1,-0.5,0,0.5,1,2); "
+                        "write --word-scores=-1,0,1 when the list starts with a minus")
+    p.add_argument("--beam-size", type=int, default=16)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--workers", type=int, default=2, help="data loading processes")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--allow-outside-paths", action="store_true", help=argparse.SUPPRESS)  # no effect: accepted always
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_lm_tune)
+
     p = sub.add_parser("prepare", **_parser_kwargs(
         "convert a dataset into DIR/manifest.jsonl", "suite prepare fsdd ~/fsdd/recordings --out data/fsdd"))
     formats = p.add_subparsers(dest="format", metavar="FORMAT")
-    for dom in domains().values():
+    p.set_defaults(func=lambda args, p=p: p.print_help() or 2)
+    for dom in domains().values() if asked == "prepare" else ():
         for fmt, (add_args, run) in (dom.prepare_formats() if dom.prepare_formats else {}).items():
             fp = formats.add_parser(fmt, help=f"{dom.name}: {fmt}", description=f"{dom.name} dataset format '{fmt}'")
             fp.add_argument("source", metavar="SOURCE")
@@ -153,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     try:
-        parser = build_parser()
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
