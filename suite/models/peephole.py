@@ -114,11 +114,12 @@ class _PeepholeFunction(torch.autograd.Function):
 
 
 def _run_eager(gx: Tensor, w_hh: Tensor, peep: Tensor, h0: Tensor, c0: Tensor) -> Tuple[Tensor, Tensor]:
-    if torch.is_grad_enabled() and any(t.requires_grad for t in (gx, w_hh, peep, h0, c0)):
-        # the recurrence in the parameters' dtype: under autocast the cell state would otherwise be bf16
-        with torch.autocast(gx.device.type, enabled=False):
-            return _PeepholeFunction.apply(gx.to(w_hh.dtype), w_hh, peep, h0.to(w_hh.dtype), c0.to(w_hh.dtype))
-    return peephole_scan(gx.to(w_hh.dtype), w_hh, peep, h0.to(w_hh.dtype), c0.to(w_hh.dtype))
+    # the recurrence in the parameters' dtype: under autocast the cell state would otherwise be bf16
+    gx, h0, c0 = gx.to(w_hh.dtype), h0.to(w_hh.dtype), c0.to(w_hh.dtype)
+    with torch.autocast(gx.device.type, enabled=False):
+        if torch.is_grad_enabled() and any(t.requires_grad for t in (gx, w_hh, peep, h0, c0)):
+            return _PeepholeFunction.apply(gx, w_hh, peep, h0, c0)
+        return peephole_scan(gx, w_hh, peep, h0, c0)  # inference: nothing to save for a backward pass
 
 
 def _reverse(x: Tensor, lengths: Optional[Tensor]) -> Tensor:
