@@ -36,9 +36,9 @@ def load(path: str, features: Features, augment, rng: random.Random) -> torch.Te
         raise CorruptSample(f"not a readable .npy array ({type(err).__name__})", path) from None
 
 
-CTC = Domain(name="bench-ctc", kind="ctc", input_key="audio", target_key="text", features_config=Features,
-             augment_config=Augment, load=load, build_frontend=lambda f, a: (Identity(), f.dim),
-             normalize_text=str.lower, estimate_length=lambda p, f: int(np.load(p, mmap_mode="r").shape[0]),
+CTC = Domain(name="bench-ctc", task="ctc", input_key="audio", target_key="text", features_config=Features,
+             augment_config=Augment, load=load, build_frontend=lambda f, a, m=None: (Identity(), f.dim),
+             normalize_target=str.lower, estimate_length=lambda p, f: int(np.load(p, mmap_mode="r").shape[0]),
              time_step_seconds=lambda f: 0.01)
 
 

@@ -7,39 +7,10 @@ from pathlib import Path
 from suite.cli_tools import add_predict_command, example_epilog
 from suite.errors import SuiteError
 
-from .features import ink_features
-from .formats import read_ink
-
-
-def predict(predictor, files: list[str], batch_size: int = 16, **_) -> list[dict]:
-    """Recognize every sample of every file (a UNIPEN file may hold several labelled segments)."""
-    jobs, results = [], []
-    for f in files:
-        try:
-            inks = read_ink(f)
-        except SuiteError as err:
-            results.append({"file": f, "error": str(err)})
-            continue
-        for ink in inks:
-            jobs.append((f, ink))
-    cfg = predictor.config.features
-    for i in range(0, len(jobs), batch_size):
-        batch = jobs[i:i + batch_size]
-        log_probs, lengths = predictor.run([ink_features(ink, cfg) for _, ink in batch])
-        for (f, ink), hyp in zip(batch, predictor.decode(log_probs, lengths)):
-            text = hyp["text"] if isinstance(hyp, dict) else hyp.text
-            res = {"file": f, "text": text}
-            if len([1 for g, _ in jobs if g == f]) > 1:
-                res["segment"] = ink.meta.get("segment", ink.id)
-                res["display"] = f"{f}[{res['segment']}]\t{text}"
-            if ink.text is not None:
-                res["reference"] = ink.text
-            results.append(res)
-    order = {f: i for i, f in enumerate(files)}
-    return sorted(results, key=lambda r: order.get(r["file"], 0))
-
 
 def _render(args) -> int:
+    from .features import ink_features
+    from .formats import read_ink
     from .render import render_inks
 
     inks = read_ink(args.ink)
@@ -52,9 +23,8 @@ def _render(args) -> int:
         from suite.inference import load_predictor
 
         predictor = load_predictor(args.model or "handwriting-en")
-        log_probs, lengths = predictor.run([ink_features(i, predictor.config.features) for i in inks])
-        hyps = predictor.decode(log_probs, lengths)
-        captions = [h["text"] if isinstance(h, dict) else h.text for h in hyps]
+        out, lengths = predictor.run([ink_features(i, predictor.config.features) for i in inks])
+        captions = [r["text"] for r in predictor.results(out, lengths)]
     out = render_inks(list(zip(inks, captions)), args.out)
     print(out)
     return 0

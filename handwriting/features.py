@@ -200,7 +200,10 @@ class InkFrontend(nn.Module):
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return x, lengths
 
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        return lengths
 
-def build_frontend(cfg: HandwritingFeatures, aug: HandwritingAugment | None = None) -> tuple[nn.Module, int]:
+
+def build_frontend(cfg: HandwritingFeatures, aug: HandwritingAugment | None = None, model=None) -> tuple[nn.Module, int]:
     dim = feature_dim(cfg)
     return InkFrontend(dim), dim

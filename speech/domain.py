@@ -1,55 +1,47 @@
-"""The speech domain: audio files -> log-mel frames -> BiLSTM-CTC -> text."""
+"""The speech domain: audio files -> log-mel frames -> BiLSTM-CTC -> text.
+
+Light to import (``suite --help`` reads it): the heavy parts load on first use through ``lazy``.
+"""
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
-import torch
+from suite.domain import Domain, lazy
 
-from suite.domain import Domain
-from suite.errors import CorruptSample
-
-from .audio import audio_duration, read_audio
-from .augment import augment_wave
-from .cli import add_commands
 from .config import SpeechAugment, SpeechFeatures
-from .features import build_frontend, time_step_seconds
-from .prepare import FORMATS
 from .text import normalize
-from .transcribe import predict
 
 MODELS = Path(__file__).resolve().parent / "models"
 
 
-def load_sample(path: str, features: SpeechFeatures, augment: SpeechAugment | None,
-                rng: random.Random) -> torch.Tensor:
-    """One file as a 1-D float waveform at the model's rate; waveform augmentation only in training."""
-    wave = read_audio(path, features.sample_rate, error=CorruptSample)
-    if augment is not None:
-        wave = augment_wave(wave, augment, rng)
-    return torch.from_numpy(wave)
+def _formats():
+    from .prepare import FORMATS
+
+    return FORMATS
 
 
-def estimate_length(path: str, features: SpeechFeatures) -> int:
-    """Samples at the model's rate, from the file header (for length-bucketed batches)."""
-    return int(audio_duration(path) * features.sample_rate)
+def _add_commands(sub) -> None:
+    from .cli import add_commands
+
+    add_commands(sub)
 
 
 DOMAIN = Domain(
     name="speech",
-    kind="ctc",
+    task="ctc",
     command="transcribe",
     input_key="audio",
     target_key="text",
     features_config=SpeechFeatures,
     augment_config=SpeechAugment,
-    load=load_sample,
-    build_frontend=build_frontend,
-    normalize_text=normalize,
-    estimate_length=estimate_length,
-    time_step_seconds=time_step_seconds,
-    prepare_formats=FORMATS,
-    add_commands=add_commands,
+    load=lazy("speech.loading:load_sample"),
+    build_frontend=lazy("speech.features:build_frontend"),
+    normalize_target=normalize,
+    estimate_length=lazy("speech.loading:estimate_length"),
+    time_step_seconds=lazy("speech.features:time_step_seconds"),
+    prepare_formats=_formats,
+    add_commands=_add_commands,
+    web_panel=str(MODELS.parent / "web" / "panel.js"),
     bundled_models={"speech-digits": str(MODELS / "speech-digits.pt")},
-    predict=predict,
+    predict=lazy("speech.transcribe:predict"),
 )

@@ -67,6 +67,10 @@ class SpeechFrontend(nn.Module):
     def feat_dim(self) -> int:
         return self.cfg.feat_dim
 
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        """Feature frames of waveforms of these lengths (samples)."""
+        return frame_count(lengths, self.cfg)
+
     def forward(self, waves: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if waves.dim() == 3:  # [B, N, 1] from a generic collate
             waves = waves.squeeze(-1)
@@ -132,7 +136,7 @@ class SpeechFrontend(nn.Module):
         return feats * keep
 
 
-def build_frontend(features: SpeechFeatures, augment: SpeechAugment | None) -> tuple[nn.Module, int]:
+def build_frontend(features: SpeechFeatures, augment: SpeechAugment | None, model=None) -> tuple[nn.Module, int]:
     frontend = SpeechFrontend(features, augment)
     return frontend, frontend.feat_dim
 

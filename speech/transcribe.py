@@ -20,17 +20,19 @@ class FileResult:
     tokens: list[int] = field(default_factory=list)
     times: list[float] = field(default_factory=list)  # seconds from the file start
     posteriors: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (chunk kept start s, [T, V])
+    token_probs: list[float] = field(default_factory=list)  # posterior of each kept token on its frame
 
 
-def _chunk_tokens(hyp, chunk: Chunk, sr: int, spf: float) -> tuple[list[int], list[float]]:
-    """Tokens whose output frame falls inside the chunk's kept span, with absolute times."""
-    toks, times = [], []
+def _chunk_tokens(hyp, chunk: Chunk, sr: int, spf: float) -> tuple[list[int], list[float], list[int]]:
+    """Tokens whose output frame falls inside the chunk's kept span, with absolute times and their frames."""
+    toks, times, frames = [], [], []
     for tok, frame in zip(hyp.tokens, hyp.frames):
         t = chunk.start / sr + frame * spf
         if chunk.keep_start / sr <= t < chunk.keep_end / sr or (chunk.keep_end == chunk.end and t >= chunk.keep_start / sr):
             toks.append(tok)
             times.append(t)
-    return toks, times
+            frames.append(frame)
+    return toks, times, frames
 
 
 def _render(tokens: list[int], times: list[float], vocab: list[str], spf: float) -> tuple[str, list[dict]]:
@@ -77,7 +79,8 @@ def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool 
         log_probs, lengths = predictor.run([torch.from_numpy(waves[f][c.start:c.end]) for f, c in batch])
         for (f, c), hyp, lp, n in zip(batch, predictor.decode(log_probs, lengths), log_probs, lengths):
             res = found[f]
-            toks, times = _chunk_tokens(hyp, c, sr, spf)
+            toks, times, frames = _chunk_tokens(hyp, c, sr, spf)
+            res.token_probs += [float(lp[min(fr, int(n) - 1), tok].exp()) for tok, fr in zip(toks, frames)]
             if res.tokens and c.keep_start == c.start:  # pause-split chunks: a cut is a word break
                 res.tokens.append(-1)
                 res.times.append(times[0] if times else c.start / sr)
@@ -90,7 +93,9 @@ def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool 
     plots = _plot_paths(plot, list(waves)) if plot else {}
     for f, res in found.items():
         text, words = _render(res.tokens, res.times, predictor.vocab, spf)
-        out = {"file": f, "text": text}
+        # mean posterior of the emitted characters: low on speech unlike the training data (see docs/speech.md)
+        conf = round(sum(res.token_probs) / len(res.token_probs), 4) if res.token_probs else 0.0
+        out = {"file": f, "text": text, "confidence": conf}
         if timestamps:
             out["words"] = words
             lines = [f"{f}\t{text}"] + [f"  {w['start']:8.2f} {w['end']:8.2f}  {w['word']}" for w in words]

@@ -18,8 +18,9 @@ from .io import atomic_write_bytes
 FORMAT = 1  # bump on incompatible changes; older readers refuse newer bundles
 
 
-def save_bundle(path: str | Path, *, domain: str, config: dict, state_dict: dict, vocab: list[str] | None = None,
-                labels: list[str] | None = None, metrics: dict | None = None) -> Path:
+def save_bundle(path: str | Path, *, domain: str, config: dict, state_dict: dict, targets: dict,
+                metrics: dict | None = None, info: dict | None = None) -> Path:
+    """``targets``: the task's target state (vocabulary, labels, scaling); ``info``: description, provenance."""
     from . import __version__
 
     payload = {
@@ -27,9 +28,9 @@ def save_bundle(path: str | Path, *, domain: str, config: dict, state_dict: dict
         "suite_version": __version__,
         "domain": domain,
         "config": config,
-        "vocab": vocab,
-        "labels": labels,
+        "targets": targets,
         "metrics": metrics or {},
+        "info": info or {},
         "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()},
     }
     buf = io.BytesIO()

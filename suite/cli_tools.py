@@ -38,7 +38,8 @@ def print_result(result: dict, as_json: bool) -> None:
     elif "display" in result:
         print(result["display"], flush=True)
     elif "text" in result:
-        print(f"{result['file']}\t{result['text']}", flush=True)
+        where = f"{result['file']}[{result['segment']}]" if "segment" in result else result["file"]
+        print(f"{where}\t{result['text']}", flush=True)
     else:
         print(f"{result['file']}\t{result['label']}\t{result['confidence']:.3f}", flush=True)
 

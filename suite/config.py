@@ -13,65 +13,47 @@ from .errors import SuiteError
 
 class DataConfig(StrictModel):
     train: str | None = None
-    valid: str | None = None
-    test: str | None = None
+    valid: str | None = None  # None: held out from train (see valid_fraction), written to RUN/split/
+    valid_fraction: float = Field(0.1, gt=0, lt=0.5)  # share of train held out when `valid` is not given
+    # manifest field whose values must not straddle train and the held-out part (speaker, writer, ...);
+    # None: the first of speaker/writer/group/source that the manifest has, else per sample
+    group_by: str | None = None
     num_workers: int = 2
     allow_outside_paths: bool = False  # manifest paths may leave the manifest's folder only if set
     max_file_mb: float = 2048.0  # inputs larger than this are refused
-    feature_cache: str | None = None  # folder for cached frozen-CNN features (default RUN/feature_cache)
-
-
-class CTCModelConfig(StrictModel):
-    """BiLSTM-CTC encoder (see suite.models.ctc_encoder)."""
-
-    input_proj: int | None = None  # linear projection of input features before the front end
-    subsample: Literal[1, 2, 4, 8] = 1  # time subsampling by strided 1-D convolutions
-    subsample_channels: int = 256
-    rnn: Literal["lstm", "gru"] = "lstm"
-    layers: int = 3
-    hidden: int = 256
-    bidirectional: bool = True
-    dropout: float = 0.1
-    pack: Literal["auto", "packed", "padded"] = "auto"  # auto: packed on CUDA, padded(+exact reversal) on CPU
-
-
-class ClassifierModelConfig(StrictModel):
-    """CNN-LSTM classifier (see suite.models.cnn_lstm)."""
-
-    cnn: str = "small"  # "small" (built-in) or a torchvision architecture name, e.g. resnet18
-    cnn_weights: str | None = None  # local file with pretrained CNN weights (never downloaded)
-    cnn_channels: int = 32  # width of the built-in small CNN
-    spatial_grid: int = 4  # keep a grid x grid spatial layout of the last feature map (1 = global pooling)
-    feature_dim: int = 256  # per-frame feature size fed to the LSTM
-    freeze_cnn: bool = False
-    cache_features: bool = False  # with freeze_cnn: per-frame features computed once (no augmentation), cached on disk
-    rnn: Literal["lstm", "gru", "none"] = "lstm"  # "none": order-free baseline over frame features
-    layers: int = 1
-    hidden: int = 256
-    bidirectional: bool = False
-    dropout: float = 0.2
-    pooling: Literal["last", "mean", "attention"] = "last"
+    feature_cache: str | None = None  # folder for inputs a domain precomputes, e.g. frozen-CNN features (default RUN/feature_cache)
 
 
 class OptimConfig(StrictModel):
     lr: float = 1e-3
     weight_decay: float = 1e-2
     schedule: Literal["cosine", "onecycle", "constant"] = "cosine"
-    warmup_steps: int = 100
+    warmup: float = Field(0.05, ge=0, lt=1)  # warm-up as a fraction of the run's planned steps
+    warmup_steps: int | None = None  # absolute warm-up steps instead of the fraction
     betas: tuple[float, float] = (0.9, 0.98)
 
 
 class TrainConfig(StrictModel):
-    max_epochs: int = 30
-    max_steps: int = -1
+    # The budget: optimizer steps and/or minutes; epochs follow from the corpus size. The LR schedule decays
+    # over whichever ends first, and warm-up is a fraction of it.
+    max_steps: int = -1  # -1: no step budget (then max_epochs bounds the run)
     max_minutes: float | None = None  # stop training after this wall time
+    max_epochs: int = 1000
+    min_steps: int = 0  # small corpora still get this many updates (unless max_minutes ends the run first)
+    # a corpus of fewer than this many batches per epoch trains with smaller batches (down to min_batch_size)
+    min_batches_per_epoch: int = 8
+    min_batch_size: int = 2
     batch_size: int = 16
     bucket: bool = True  # length-bucketed batches (sequence tasks)
     grad_clip: float | None = 5.0
     precision: Literal["auto", "32", "bf16-mixed", "16-mixed"] = "auto"  # auto: bf16 autocast on CUDA
     seed: int = 1234
     deterministic: bool = False
-    early_stop_patience: int | None = 10  # validation checks without improvement
+    # Early stopping: no improvement for `early_stop_patience` validations AND for `early_stop_fraction` of the
+    # planned steps; never while the model is no better than the task's null model (blank output, chance).
+    early_stop_patience: int | None = 10
+    early_stop_fraction: float = Field(0.2, ge=0, le=1)
+    init_lr_scale: float = Field(0.3, gt=0)  # `suite train --init MODEL`: fine-tuning LR = optim.lr x this
     checkpoint_every_steps: int | None = 500
     val_every_epochs: int = 1
     accelerator: Literal["auto", "cpu", "gpu", "cuda"] = "auto"
@@ -87,30 +69,30 @@ class TrainConfig(StrictModel):
     optim: OptimConfig = OptimConfig()
 
 
-class DecodeConfig(StrictModel):
-    decoder: Literal["greedy", "beam"] = "greedy"
-    beam_size: int = 16
-    lm: str | None = None  # KenLM binary/ARPA file
-    lexicon: str | None = None  # word list (one word per line) restricting beam output
-    lm_weight: float = 0.5
-    word_score: float = 0.0
-    backend: Literal["auto", "flashlight", "ctcdecode"] = "auto"
+def model_config_class(domain: Domain, task) -> type[StrictModel]:
+    """The `model:` section: the task's backbone fields plus the fields the domain's frontend reads."""
+    if domain.model_config is None:
+        return task.model_config
+    return create_model(f"{domain.name.title()}ModelConfig", __base__=(task.model_config, domain.model_config))
 
 
-def config_class(domain: Domain, task: str | None = None) -> type[StrictModel]:
-    """The typed config of a domain; ``task`` is how the config names it (a name or an import path)."""
-    task = task or domain.name
-    model_cls = CTCModelConfig if domain.kind == "ctc" else ClassifierModelConfig
+def config_class(domain: Domain, name: str | None = None) -> type[StrictModel]:
+    """The typed config of a domain; ``name`` is how the config names it (a name or an import path)."""
+    from .tasks import get_task
+
+    name = name or domain.name
+    task = get_task(domain.task)
+    model_cls = model_config_class(domain, task)
     return create_model(
         f"{domain.name.title()}Config",
         __base__=StrictModel,
-        task=(Literal[task], task),  # type: ignore[valid-type]
+        task=(Literal[name], name),  # type: ignore[valid-type]
         data=(DataConfig, DataConfig()),
         model=(model_cls, model_cls()),
         features=(domain.features_config, domain.features_config()),
         augment=(domain.augment_config, domain.augment_config()),
         train=(TrainConfig, TrainConfig()),
-        decode=(DecodeConfig, DecodeConfig()),
+        decode=(task.decode_config, task.decode_config()),
     )
 
 

@@ -18,8 +18,8 @@ from .manifest import Row
 class Batch:
     inputs: torch.Tensor  # padded, time second: [B, T, ...]
     lengths: torch.Tensor  # [B]
-    targets: torch.Tensor | None  # ctc: concatenated token ids; classify: [B] class ids
-    target_lengths: torch.Tensor | None
+    targets: torch.Tensor | None  # as the task collates them (ctc: concatenated token ids; classify: [B] class ids)
+    target_lengths: torch.Tensor | None  # per-sample target lengths, for tasks with variable-length targets
     ids: list[str]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (id, reason) of corrupt samples
 
@@ -58,17 +58,24 @@ class ManifestDataset(Dataset):
                 if size > self.max_bytes:
                     raise SuiteError(f"file is {size / 2**20:.0f} MB, over the {self.max_bytes / 2**20:.0f} MB limit",
                                      row.path)
-            x = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng,
-                             **sample_kwargs(self.domain, row.extra))
+            fields = sample_kwargs(self.domain, row.extra)
+            target = row.target
+            if self.domain.load_returns_target and self.load_fn is self.domain.load and target is not None:
+                x, target = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng,
+                                         **{self.domain.target_key: target}, **fields)
+            else:
+                x = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng, **fields)
             if not isinstance(x, torch.Tensor) or x.shape[0] == 0:
                 raise SuiteError("no usable content", row.path)
-            target = self.encode_target(row.target) if self.encode_target else None
+            target = self.encode_target(target) if self.encode_target else None
         except (SuiteError, OSError) as err:
             return row.id, str(err)
         return row.id, x, target
 
 
-def collate(items: list) -> Batch:
+def collate(items: list, collate_targets=None) -> Batch:
+    """Pad a list of (id, inputs, target) samples; (id, reason) items are skipped samples.
+    ``collate_targets`` (the task's) turns the targets into (targets, target lengths)."""
     good = [it for it in items if len(it) == 3]
     skipped = [it for it in items if len(it) == 2]
     if not good:
@@ -79,12 +86,8 @@ def collate(items: list) -> Batch:
     for i, x in enumerate(xs):
         padded[i, : x.shape[0]] = x
     tgt = tgt_len = None
-    if targets[0] is not None:
-        if isinstance(targets[0], torch.Tensor):
-            tgt_len = torch.tensor([t.numel() for t in targets], dtype=torch.long)
-            tgt = torch.cat(list(targets)).long()
-        else:
-            tgt = torch.tensor(targets, dtype=torch.long)
+    if targets[0] is not None and collate_targets is not None:
+        tgt, tgt_len = collate_targets(list(targets))
     return Batch(padded, lengths, tgt, tgt_len, list(ids), skipped)
 
 

@@ -10,11 +10,12 @@ import torch
 from .bundle import load_bundle
 from .config import build_config
 from .data import collate
-from .decoding import Hypothesis, make_decoder
 from .device import autocast, select_device
 from .errors import SuiteError
 from .models import build_model
 from .registry import bundled_models, get_domain
+from .tasks import get_task
+from .verdict import warn_if_untrained
 
 
 def resolve_model(name_or_path: str) -> str:
@@ -37,8 +38,26 @@ def default_model(domain_name: str) -> str:
     return next(iter(dom.bundled_models))
 
 
+def read_bundle(path: str | Path) -> dict:
+    """A bundle in the current layout: older ones are upgraded by their domain and task."""
+    bundle = load_bundle(path)
+    raw = dict(bundle["config"])
+    if isinstance(raw.get("data"), dict):
+        raw["data"] = {k: v for k, v in raw["data"].items() if k != "test"}  # a section key of old versions
+    domain = get_domain(str(raw.get("task")), source=str(path))
+    task = get_task(domain.task)
+    bundle["config"] = task.upgrade_config(raw)
+    if domain.upgrade_bundle is not None:
+        bundle = domain.upgrade_bundle(bundle)
+    if not bundle.get("targets"):
+        bundle["targets"] = task.legacy_targets(bundle)
+        if bundle["targets"] is None:
+            raise SuiteError("bundle has no vocabulary, labels or target state", path)
+    return bundle
+
+
 class Predictor:
-    """A loaded bundle: model on its device, decoder, and batched prediction over files."""
+    """A loaded bundle: model on its device, the task's decoder, and batched prediction over files."""
 
     def __init__(self, bundle: dict, source: str, device: str = "auto", decode_overrides: dict | None = None):
         raw = bundle["config"]
@@ -47,12 +66,12 @@ class Predictor:
                                                                  if v is not None}}}
         self.config = build_config(raw, source=source)
         self.domain = get_domain(self.config.task)
-        self.vocab: list[str] | None = bundle.get("vocab")
-        self.labels: list[str] | None = bundle.get("labels")
+        self.task = get_task(self.domain.task)
+        self.targets = self.task.load_targets(self.domain, bundle["targets"])
         self.metrics = bundle.get("metrics", {})
+        self.info = bundle.get("info", {})
         self.source = source
-        n_out = len(self.vocab) + 1 if self.domain.kind == "ctc" else len(self.labels or [])
-        model = build_model(self.domain, self.config, n_out)
+        model = build_model(self.domain, self.task, self.config, self.targets)
         try:
             model.load_state_dict(bundle["state_dict"])
         except RuntimeError:
@@ -60,24 +79,39 @@ class Predictor:
         self.device = select_device(device)
         self.model = model.to(self.device).eval()
         self._decoder = None
+        warn_if_untrained(self.metrics, source)
+
+    @property
+    def vocab(self) -> list[str] | None:
+        """The characters of a text model (token id = index + 1), else None."""
+        return getattr(self.targets, "vocab", None)
+
+    @property
+    def labels(self) -> list[str] | None:
+        """The classes of a classifier, else None."""
+        return getattr(self.targets, "labels", None)
 
     @property
     def decoder(self):
         if self._decoder is None:
-            self._decoder = make_decoder(self.vocab, self.config.decode)
+            self._decoder = self.task.make_decoder(self.targets, self.config.decode)
         return self._decoder
 
     def load_file(self, path: str) -> torch.Tensor:
-        p = Path(path)
-        if not p.exists():
-            raise SuiteError("file not found", path)
-        if p.is_dir():
-            raise SuiteError("is a folder, not a file", path)
+        """One file as the model's input (no augmentation)."""
+        check_file(path)
         return self.domain.load(str(path), self.config.features, None, random.Random(0))
+
+    def file_samples(self, path: str) -> list[tuple[dict, torch.Tensor]]:
+        """The (info, input) samples one file gives: one, or several for formats that hold several."""
+        check_file(path)
+        if self.domain.samples is not None:
+            return self.domain.samples(str(path), self.config.features)
+        return [({}, self.load_file(path))]
 
     @torch.inference_mode()
     def run(self, inputs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Batched forward over input tensors (time first): log-probs (ctc) or logits (classify)."""
+        """Batched forward over input tensors (time first): the model's outputs and their lengths."""
         batch = collate([(str(i), x, None) for i, x in enumerate(inputs)])
         return self.run_padded(batch.inputs, batch.lengths)
 
@@ -88,44 +122,44 @@ class Predictor:
             out, lengths = self.model(inputs.to(self.device), lengths.to(self.device))
         return out.float(), lengths
 
-    def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor) -> list[Hypothesis]:
+    def decode(self, log_probs: torch.Tensor, lengths: torch.Tensor):
         return self.decoder(log_probs, lengths)
 
+    def results(self, out: torch.Tensor, lengths: torch.Tensor, **opts) -> list[dict]:
+        """The task's result dicts (text, label, values, ...) for a batch of model outputs."""
+        return self.task.results(out, lengths, self.targets, self.decoder, **opts)
+
     def seconds_per_frame(self) -> float | None:
+        """Seconds per model output step, when the domain's time axis has a meaning."""
         if self.domain.time_step_seconds is None:
             return None
-        sub = getattr(self.config.model, "subsample", 1)
-        return self.domain.time_step_seconds(self.config.features) * sub
-
-    def classify(self, logits: torch.Tensor, top_k: int = 5) -> list[dict]:
-        probs = logits.softmax(dim=1)
-        k = min(top_k, probs.shape[1])
-        top = probs.topk(k, dim=1)
-        return [{"label": self.labels[int(i[0])], "confidence": round(float(p[0]), 4),
-                 "top_k": [[self.labels[int(j)], round(float(q), 4)] for q, j in zip(p, i)]}
-                for p, i in zip(top.values, top.indices)]
+        step = self.domain.time_step_seconds(self.config.features)
+        one = torch.tensor([10_000])
+        front = getattr(self.model.frontend, "output_lengths", None)
+        n = front(one) if front is not None else one
+        return step * float(n) / float(self.model.output_lengths(one))
 
     def predict(self, files: Sequence[str], batch_size: int = 16, **opts) -> list[dict]:
-        """One result dict per file: ``{"file", "text"}`` or ``{"file", "label", "confidence", "top_k"}``;
-        a file that cannot be read gives ``{"file", "error"}`` and the others are still predicted."""
+        """Result dicts in input order (``{"file", ...}``); a file that cannot be read gives ``{"file", "error"}``
+        and the others are still predicted."""
         if self.domain.predict is not None:
-            return self.domain.predict(self, list(files), batch_size=batch_size, **opts)
+            return in_input_order(files, self.domain.predict(self, list(files), batch_size=batch_size, **opts))
         return self.default_predict(files, batch_size=batch_size, **opts)
 
-    def default_predict(self, files: Sequence[str], batch_size: int = 16, top_k: int = 5, **_) -> list[dict]:
-        results = []
-        for start in range(0, len(files), batch_size):
-            chunk, inputs, errors = self.load_files(files[start:start + batch_size])
-            results += errors
-            if not chunk:
-                continue
-            out, lengths = self.run(inputs)
-            if self.domain.kind == "ctc":
-                results += [{"file": f, "text": h.text} for f, h in zip(chunk, self.decode(out, lengths))]
-            else:
-                results += [{"file": f, **r} for f, r in zip(chunk, self.classify(out, top_k))]
-        order = {f: i for i, f in enumerate(files)}
-        return sorted(results, key=lambda r: order.get(r["file"], 0))
+    def default_predict(self, files: Sequence[str], batch_size: int = 16, **opts) -> list[dict]:
+        """Every sample of every file through the model in batches, as the task's results."""
+        jobs, results = [], []
+        for f in files:
+            try:
+                jobs += [(f, info, x) for info, x in self.file_samples(f)]
+            except SuiteError as err:
+                results.append({"file": f, "error": str(err)})
+        for start in range(0, len(jobs), batch_size):
+            chunk = jobs[start:start + batch_size]
+            out, lengths = self.run([x for _, _, x in chunk])
+            for (f, info, _), r in zip(chunk, self.results(out, lengths, **opts)):
+                results.append({"file": f, **info, **r})
+        return in_input_order(files, results)
 
     def load_files(self, files: Sequence[str]) -> tuple[list[str], list[torch.Tensor], list[dict]]:
         """(readable files, their inputs, error results for the others)."""
@@ -139,6 +173,20 @@ class Predictor:
         return good, inputs, errors
 
 
+def check_file(path: str) -> None:
+    p = Path(path)
+    if not p.exists():
+        raise SuiteError("file not found", path)
+    if p.is_dir():
+        raise SuiteError("is a folder, not a file", path)
+
+
+def in_input_order(files: Sequence[str], results: list[dict]) -> list[dict]:
+    """Results sorted by the position of their file in ``files`` (stable: a file's samples keep their order)."""
+    order = {f: i for i, f in enumerate(files)}
+    return sorted(results, key=lambda r: order.get(r["file"], len(order)))
+
+
 def load_predictor(name_or_path: str, device: str = "auto", **decode_overrides) -> Predictor:
     path = resolve_model(name_or_path)
-    return Predictor(load_bundle(path), str(path), device=device, decode_overrides=decode_overrides)
+    return Predictor(read_bundle(path), str(path), device=device, decode_overrides=decode_overrides)

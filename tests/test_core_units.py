@@ -137,7 +137,9 @@ def test_distributed_batches_are_disjoint_and_epochs_differ():
 def test_collate_pads_and_counts_skipped():
     items = [("a", torch.ones(3, 2), torch.tensor([1, 2])), ("b", "b.wav: corrupt"),
              ("c", torch.ones(5, 2), torch.tensor([3]))]
-    b = collate(items)
+    from suite.tasks.ctc import TASK
+
+    b = collate(items, TASK.collate_targets)
     assert b.inputs.shape == (2, 5, 2) and b.lengths.tolist() == [3, 5]
     assert b.targets.tolist() == [1, 2, 3] and b.target_lengths.tolist() == [2, 1]
     assert b.skipped == [("b", "b.wav: corrupt")] and b.inputs[0, 3:].abs().sum() == 0
@@ -224,9 +226,10 @@ def test_classification_metrics():
 # --- bundles ----------------------------------------------------------------------------------------
 def test_bundle_round_trip(tmp_path):
     state = {"w": torch.randn(3, 2)}
-    p = save_bundle(tmp_path / "m.pt", domain="x", config={"task": "x"}, state_dict=state, vocab=["a"])
+    p = save_bundle(tmp_path / "m.pt", domain="x", config={"task": "x"}, state_dict=state,
+                    targets={"symbols": ["a"]})
     b = load_bundle(p)
-    assert b["format"] == FORMAT and b["vocab"] == ["a"] and torch.equal(b["state_dict"]["w"], state["w"])
+    assert b["format"] == FORMAT and b["targets"] == {"symbols": ["a"]} and torch.equal(b["state_dict"]["w"], state["w"])
     assert not [f for f in os.listdir(tmp_path) if f.endswith(".tmp")]
 
 

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from suite.domain import Domain, StrictModel
+from suite.domain import Domain, StrictModel, lazy
+from video.model_config import VideoModel
 from suite.errors import CorruptSample
 
 FEATURES = 8
@@ -42,20 +43,27 @@ class Identity(nn.Module):
         return x, lengths
 
 
-def ctc_frontend(features, augment):
+def ctc_frontend(features, augment, model=None):
     return Identity(), FEATURES
 
 
-def clip_frontend(features, augment):
-    return Identity(), 0
+def clip_frontend(features, augment, model=None):
+    """The video domain's per-frame CNN on raw float clips (no pixel normalisation)."""
+    from video.config import VideoFeatures
+    from video.frontend import VideoFrontend
+    from video.model_config import VideoModel
+
+    model = model or VideoModel()
+    return VideoFrontend(VideoFeatures(mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0)), model), model.feature_dim
 
 
-CTC = Domain(name="toy-ctc", kind="ctc", input_key="audio", target_key="text", features_config=ToyFeatures,
+CTC = Domain(name="toy-ctc", task="ctc", input_key="audio", target_key="text", features_config=ToyFeatures,
              augment_config=ToyAugment, load=load_npy, build_frontend=ctc_frontend,
-             normalize_text=str.lower, estimate_length=lambda p, f: int(np.load(p, mmap_mode="r").shape[0]),
+             normalize_target=str.lower, estimate_length=lambda p, f: int(np.load(p, mmap_mode="r").shape[0]),
              time_step_seconds=lambda f: 0.01)
-CLASSIFY = Domain(name="toy-classify", kind="classify", input_key="video", target_key="label",
-                  features_config=ToyFeatures, augment_config=ToyAugment, load=load_npy, build_frontend=clip_frontend)
+CLASSIFY = Domain(name="toy-classify", task="classify", input_key="video", target_key="label",
+                  features_config=ToyFeatures, augment_config=ToyAugment, load=load_npy, build_frontend=clip_frontend,
+                  model_config=VideoModel, precompute=lazy("video.feature_cache:precompute"))
 
 
 def make_ctc_set(folder: Path, n: int, seed: int, alphabet: str = "abcd") -> Path:

@@ -1,33 +1,50 @@
-"""The video domain: clips -> per-frame CNN -> LSTM -> activity class."""
+"""The video domain: clips -> per-frame CNN (the frontend) -> LSTM -> activity class.
+
+Light to import (``suite --help`` reads it): the heavy parts load on first use through ``lazy``.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from suite.domain import Domain
+from suite.domain import Domain, lazy
 
-from .cli import add_commands
 from .config import VideoAugment, VideoFeatures
-from .frontend import build_frontend
-from .loader import estimate_length, load_clip
-from .predict import predict
-from .prepare import PREPARE_FORMATS
+from .model_config import VideoModel, upgrade_bundle
 
 _MODELS = Path(__file__).resolve().parent / "models"
 
+
+def _add_commands(sub) -> None:
+    from .cli import add_commands
+
+    add_commands(sub)
+
+
+def _formats():
+    from .prepare import PREPARE_FORMATS
+
+    return PREPARE_FORMATS
+
+
 DOMAIN = Domain(
     name="video",
-    kind="classify",
+    task="classify",
     command="label",
     input_key="video",
     target_key="label",
     features_config=VideoFeatures,
     augment_config=VideoAugment,
-    load=load_clip,
-    build_frontend=build_frontend,
-    estimate_length=estimate_length,
-    prepare_formats=PREPARE_FORMATS,
-    add_commands=add_commands,
+    model_config=VideoModel,
+    load=lazy("video.loader:load_clip"),
+    build_frontend=lazy("video.frontend:build_frontend"),
+    estimate_length=lazy("video.loader:estimate_length"),
+    prepare_formats=_formats,
+    add_commands=_add_commands,
     bundled_models={"video-actions-demo": str(_MODELS / "video-actions-demo.pt")},
-    predict=predict,
-    sample_fields=("start", "end"),  # `prepare csv` rows: the labelled part of a longer video
+    predict=lazy("video.predict:predict"),
+    sample_fields=("start", "end"),
+    load_returns_target=True,  # a flipped clip of one of augment.mirror_pairs takes its partner's label  # `prepare csv` rows: the labelled part of a longer video
+    precompute=lazy("video.feature_cache:precompute"),
+    upgrade_bundle=upgrade_bundle,
+    web_panel=str(Path(__file__).resolve().parent / "web" / "panel.js"),
 )

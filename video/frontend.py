@@ -1,10 +1,12 @@
-"""On-device front end of the video model: uint8 frames -> normalised float frames."""
+"""On-device front end of the video model: uint8 frames -> normalised frames -> per-frame CNN features."""
 from __future__ import annotations
 
 import torch
 from torch import nn
 
 from .config import VideoAugment, VideoFeatures
+from .frames import FrameEncoder
+from .model_config import VideoModel
 
 
 class VideoNormalize(nn.Module):
@@ -23,6 +25,37 @@ class VideoNormalize(nn.Module):
         return x * valid[:, :, None, None, None], lengths
 
 
-def build_frontend(features: VideoFeatures, augment: VideoAugment | None = None) -> tuple[nn.Module, int]:
-    """The frontend and its output channel count (augmentation happens while loading, not here)."""
-    return VideoNormalize(features.mean, features.std), 3
+class VideoFrontend(nn.Module):
+    """Clips [B, T, 3, H, W] + lengths -> per-frame features [B, T, D] + lengths."""
+
+    def __init__(self, features: VideoFeatures, model: VideoModel):
+        super().__init__()
+        self.normalize = VideoNormalize(features.mean, features.std)
+        self.frames = FrameEncoder(model.cnn, model.cnn_weights, model.cnn_channels, model.spatial_grid,
+                                   model.feature_dim)
+        self.freeze_cnn = model.freeze_cnn
+        if self.freeze_cnn:
+            self.frames.requires_grad_(False)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.freeze_cnn:
+            self.frames.eval()  # frozen BatchNorm statistics too
+        return self
+
+    def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
+        return lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x, lengths = self.normalize(x, lengths)
+        B, T = x.shape[:2]
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_cnn):
+            feats = self.frames(x.flatten(0, 1))
+        return feats.view(B, T, -1), lengths
+
+
+def build_frontend(features: VideoFeatures, augment: VideoAugment | None = None,
+                   model: VideoModel | None = None) -> tuple[nn.Module, int]:
+    """The frontend and its per-frame feature size (spatial augmentation happens while loading, not here)."""
+    model = model or VideoModel()
+    return VideoFrontend(features, model), model.feature_dim

@@ -56,7 +56,9 @@ class RecurrentStack(nn.Module):
     def __init__(self, in_dim: int, hidden: int, layers: int, rnn: str = "lstm", bidirectional: bool = True,
                  dropout: float = 0.0, pack: str = "auto"):
         super().__init__()
-        cell = {"lstm": nn.LSTM, "gru": nn.GRU}[rnn]
+        from .sequence_classifier import recurrent_cell
+
+        cell = recurrent_cell(rnn)
         dirs = 2 if bidirectional else 1
         self.bidirectional = bidirectional
         self.pack = pack

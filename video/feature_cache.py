@@ -1,8 +1,8 @@
 """Frozen-CNN feature caching: per-frame features computed once, stored on disk, reused every epoch.
 
-With ``model.freeze_cnn`` and ``model.cache_features`` the trainer runs each clip once through the domain's
-loader (evaluation sampling, no augmentation), the frontend and the frozen CNN, and trains the LSTM on the
-cached [T, D] features. Entries are keyed by file (path, size, mtime), feature settings and CNN weights, so
+With ``model.freeze_cnn`` and ``model.cache_features`` the trainer (through ``Domain.precompute``) runs each
+clip once through the loader (evaluation sampling, no augmentation) and the frozen frontend, and trains the
+LSTM on the cached [T, D] features. Entries are keyed by file (path, size, mtime), feature settings and CNN weights, so
 a changed file or CNN never reuses a stale entry.
 """
 from __future__ import annotations
@@ -18,11 +18,11 @@ from pathlib import Path
 
 import torch
 
-from .domain import sample_kwargs
-from .errors import SuiteError
-from .io import atomic_write_bytes
-from .manifest import Row
-from .progress import progress
+from suite.domain import sample_kwargs
+from suite.errors import SuiteError
+from suite.io import atomic_write_bytes
+from suite.manifest import Row
+from suite.progress import progress
 
 
 def weights_digest(module: torch.nn.Module) -> str:
@@ -52,7 +52,7 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
     """Rows pointing at cached feature files; unreadable inputs are left out and counted."""
     folder.mkdir(parents=True, exist_ok=True)
     model = model.to(device).eval()
-    digest = weights_digest(model.backbone.frames)
+    digest = weights_digest(model.frontend)
     fjson = json.dumps(features_cfg.model_dump(mode="json"), sort_keys=True)
     out, bad, made = [], [], 0
     with progress(len(rows), "caching frame features", quiet=quiet) as bar:
@@ -62,7 +62,9 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
                 target = folder / f"{entry_key(row.path, fjson, digest, fields)}.pt"
                 if not target.is_file():
                     clip = domain.load(row.path, features_cfg, None, random.Random(0), **fields)
-                    feats = model.frame_features(clip.to(device)).cpu()
+                    with torch.no_grad():
+                        x = clip.to(device)[None]
+                        feats = model.frontend(x, torch.tensor([clip.shape[0]], device=device))[0][0].cpu()
                     buf = io.BytesIO()
                     torch.save(feats, buf)
                     atomic_write_bytes(target, buf.getvalue())
@@ -76,3 +78,11 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
     if not out:
         raise SuiteError("no clip could be read for the feature cache", folder)
     return out
+
+
+def precompute(domain, model, cfg, rows: list[Row], folder: Path, device: torch.device):
+    """``Domain.precompute``: with a frozen, cached CNN, rows of cached frame features and their loader."""
+    if not (cfg.model.freeze_cnn and cfg.model.cache_features):
+        return None
+    folder = Path(cfg.data.feature_cache or folder)
+    return cache_features(model, domain, cfg.features, rows, folder, device), load_cached

@@ -1,0 +1,127 @@
+"""Trainer callbacks: atomic checkpoints, early stopping that knows the plateau, a line per epoch."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import lightning as L
+
+from .io import atomic_path
+
+
+def val_metrics(trainer) -> dict[str, float]:
+    """The latest validation's metrics as plain floats."""
+    return {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
+
+
+class AtomicCheckpoint(L.Callback):
+    """last.ckpt every N steps and after each validation; best.ckpt when val/error improves.
+
+    Written to a temp file, fsynced, then renamed: a crash never leaves a half-written checkpoint.
+    """
+
+    def __init__(self, folder: Path, every_n_steps: int | None):
+        self.folder = folder
+        self.every = every_n_steps
+        self.best = float("inf")
+        self.best_metrics: dict[str, float] = {}  # validation metrics of the weights in best.ckpt
+
+    def _save(self, trainer, name: str):
+        # save_checkpoint is collective (it holds a barrier) and only global rank 0 writes
+        if trainer.is_global_zero:
+            with atomic_path(self.folder / name) as tmp:
+                trainer.save_checkpoint(tmp, weights_only=False)
+        else:
+            trainer.save_checkpoint(self.folder / name, weights_only=False)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if trainer.train_dataloader is not None:
+            trainer.train_dataloader.consumed = batch_idx + 1  # the position saved with the checkpoint
+        if self.every and trainer.global_step and trainer.global_step % self.every == 0:
+            self._save(trainer, "last.ckpt")
+
+    def on_validation_end(self, trainer, pl_module):
+        if trainer.sanity_checking:
+            return
+        err = trainer.callback_metrics.get("val/error")
+        if err is not None and float(err) < self.best:
+            self.best = float(err)
+            self.best_metrics = val_metrics(trainer)
+            self._save(trainer, "best.ckpt")
+        self._save(trainer, "last.ckpt")
+
+    def on_train_end(self, trainer, pl_module):
+        self._save(trainer, "last.ckpt")
+
+    def on_exception(self, trainer, pl_module, exception):
+        # SIGINT/SIGTERM arrive here (as KeyboardInterrupt / SystemExit): keep the work done so far
+        if isinstance(exception, (KeyboardInterrupt, SystemExit)) and trainer.global_step:
+            self._save(trainer, "last.ckpt")
+
+    def state_dict(self):
+        return {"best": self.best, "best_metrics": self.best_metrics}
+
+    def load_state_dict(self, state_dict):
+        self.best = state_dict.get("best", self.best)
+        self.best_metrics = state_dict.get("best_metrics", self.best_metrics)
+
+
+class PlateauAwareEarlyStopping(L.Callback):
+    """Stop when val/error has not improved for ``patience`` validations and ``fraction`` of the budget.
+
+    The budget is the planned steps or train.max_minutes, whichever is further along. Validations at which the
+    model is still no better than the task's null model (a CTC model emitting only blanks, a classifier at
+    chance) do not count: a run stops on its budget, not on the plateau it has to leave.
+    """
+
+    def __init__(self, patience: int, fraction: float, min_steps: int = 0):
+        self.patience = patience
+        self.fraction = fraction
+        self.min_steps = min_steps  # train.min_steps: never stop before (train.max_minutes still can)
+        self.best = float("inf")
+        self.best_progress = 0.0
+        self.waited = 0
+        self.left_plateau = False
+
+    def on_validation_end(self, trainer, pl_module):
+        if trainer.sanity_checking:
+            return
+        err = trainer.callback_metrics.get("val/error")
+        null = getattr(pl_module, "null_error", None)
+        if err is None:
+            return
+        err = float(err)
+        if not self.left_plateau:
+            if null is not None and not pl_module.task.learned(err, null):
+                return
+            self.left_plateau = True
+        progress = pl_module.budget_progress()
+        if err < self.best:
+            self.best, self.best_progress, self.waited = err, progress, 0
+            return
+        self.waited += 1
+        if (self.waited >= self.patience and progress - self.best_progress >= self.fraction
+                and trainer.global_step >= self.min_steps):
+            trainer.should_stop = True
+            if trainer.is_global_zero:
+                print(f"early stop: no better validation for {self.waited} checks "
+                      f"({100 * (progress - self.best_progress):.0f}% of the budget)", file=sys.stderr, flush=True)
+
+    def state_dict(self):
+        return {"best": self.best, "best_progress": self.best_progress, "waited": self.waited,
+                "left_plateau": self.left_plateau}
+
+    def load_state_dict(self, state_dict):
+        for k, v in state_dict.items():
+            setattr(self, k, v)
+
+
+class EpochSummary(L.Callback):
+    """A plain-text line per epoch when no progress bar is shown (logs, pipes, CI)."""
+
+    def on_validation_end(self, trainer, pl_module):
+        if trainer.sanity_checking or not trainer.is_global_zero:
+            return
+        m = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/") or k == "train/loss_epoch"}
+        shown = " ".join(f"{k}={v:.4f}" for k, v in sorted(m.items()))
+        print(f"epoch {trainer.current_epoch} step {trainer.global_step} {shown}", file=sys.stderr, flush=True)

@@ -1,0 +1,130 @@
+"""Sequence to one class: a label set, an LSTM over per-step features, cross-entropy, accuracy metrics."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+from ..domain import StrictModel
+from ..errors import SuiteError
+from .base import TargetSpace, Task
+
+
+class ClassifierModelConfig(StrictModel):
+    """Recurrent classifier over per-step features (see suite.models.sequence_classifier)."""
+
+    rnn: Literal["lstm", "gru", "lstm_peephole", "none"] = "lstm"  # "none": order-free baseline
+    layers: int = 1
+    hidden: int = 256
+    bidirectional: bool = False
+    dropout: float = 0.2
+    pooling: Literal["last", "mean", "attention"] = "last"
+
+
+class LabelSet(TargetSpace):
+    """Sorted class labels of the training manifest; class id = index."""
+
+    def __init__(self, labels: list[str]):
+        self.labels = list(labels)
+        self.index = {c: i for i, c in enumerate(self.labels)}
+
+    @property
+    def n_out(self) -> int:
+        return len(self.labels)
+
+    def encode(self, label) -> int:
+        if str(label) not in self.index:
+            raise SuiteError(f"label {label!r} is not one the model knows")
+        return self.index[str(label)]
+
+    reference = encode
+
+    def state(self) -> dict:
+        return {"labels": self.labels}
+
+    def check(self, rows, source: str) -> None:
+        unknown = sorted({str(r.target) for r in rows} - set(self.labels))
+        if unknown:
+            raise SuiteError(f"labels the model does not know: {', '.join(unknown[:5])}", source)
+
+    def mapping(self, new: "LabelSet") -> list[int | None]:
+        return [self.index.get(c) for c in new.labels]
+
+    def describe(self) -> str:
+        return f"{len(self.labels)} classes"
+
+
+class ClassifyTask(Task):
+    name = "classify"
+    model_config = ClassifierModelConfig
+    error_name = "1 - accuracy"
+    output_layer = "classifier"
+
+    def fit_targets(self, domain, rows) -> LabelSet:
+        return LabelSet(sorted({str(r.target) for r in rows}))
+
+    def load_targets(self, domain, state: dict) -> LabelSet:
+        return LabelSet(state["labels"])
+
+    def legacy_targets(self, bundle: dict) -> dict | None:
+        return {"labels": bundle["labels"]} if bundle.get("labels") else None
+
+    def upgrade_config(self, raw: dict) -> dict:
+        return {k: v for k, v in raw.items() if k != "decode"}  # older bundles carried the CTC decode section
+
+    def build_backbone(self, m: ClassifierModelConfig, in_dim: int, targets: LabelSet):
+        from ..models.sequence_classifier import SequenceClassifier
+
+        return SequenceClassifier(in_dim, targets.n_out, rnn=m.rnn, layers=m.layers, hidden=m.hidden,
+                                  bidirectional=m.bidirectional, dropout=m.dropout, pooling=m.pooling)
+
+    def collate_targets(self, targets: list):
+        import torch
+
+        return torch.tensor(targets, dtype=torch.long), None
+
+    def loss(self, out, out_lengths, batch):
+        from torch.nn import functional as F
+
+        return F.cross_entropy(out, batch.targets), []
+
+    def hypotheses(self, out, out_lengths, targets, decoder=None) -> list:
+        return list(out.detach().float().cpu())  # logits rows: top-k needs more than the argmax
+
+    def batch_references(self, batch, targets) -> list[int]:
+        return batch.targets.tolist()
+
+    def metrics(self, references, hypotheses, targets: LabelSet) -> dict[str, Any]:
+        import torch
+        from torchmetrics.functional.classification import multiclass_accuracy, multiclass_confusion_matrix
+
+        if not references:
+            return {}
+        logits, y, n = torch.stack(hypotheses), torch.tensor(references), targets.n_out
+        acc = float(multiclass_accuracy(logits, y, num_classes=n, average="micro"))
+        top5 = float(multiclass_accuracy(logits, y, num_classes=n, top_k=min(5, n), average="micro")) if n > 1 else acc
+        present = torch.bincount(y, minlength=n) > 0
+        per_class = multiclass_accuracy(logits, y, num_classes=n, average=None)
+        return {"error": 1.0 - acc, "accuracy": acc, "top5": top5,
+                "mean_class_accuracy": float(per_class[present].mean()),
+                "_confusion": multiclass_confusion_matrix(logits, y, num_classes=n).numpy()}
+
+    def null_error(self, references, targets) -> float:
+        if not references:
+            return 1.0
+        return 1.0 - Counter(references).most_common(1)[0][1] / len(references)
+
+    def learned(self, error: float, null_error: float) -> bool:
+        # above chance by more than noise: two binomial standard errors would need the sample count; a
+        # relative margin of a quarter of the majority-class accuracy is a conservative stand-in
+        return (1 - error) > (1 - null_error) * 1.25 and error < null_error - 0.02
+
+    def results(self, out, out_lengths, targets: LabelSet, decoder, top_k: int = 5, **opts) -> list[dict]:
+        probs = out.float().softmax(dim=1)
+        k = min(top_k or 1, probs.shape[1])
+        top = probs.topk(k, dim=1)
+        return [{"label": targets.labels[int(i[0])], "confidence": round(float(p[0]), 4),
+                 "top_k": [[targets.labels[int(j)], round(float(q), 4)] for q, j in zip(p, i)]}
+                for p, i in zip(top.values, top.indices)]
+
+
+TASK = ClassifyTask()

@@ -1,0 +1,156 @@
+"""Training on a user's corpus of any size: budgets, the plateau, the verdict, the automatic split, --init."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import torch
+import yaml
+
+import suite
+from suite.cli import main
+from suite.schedule import effective_batch_size, lr_factor, planned_steps
+from suite.split import hold_out
+from suite.manifest import Row
+from suite.verdict import NOTHING_LEARNED, loss_fell
+from tests.toy_domain import make_clip_set, make_ctc_set
+
+
+def write_config(path, task, **sections):
+    path.write_text(yaml.safe_dump({"task": task, **sections}))
+    return path
+
+
+# --- schedules ----------------------------------------------------------------------------------------
+def test_tiny_corpus_gets_smaller_batches_and_a_minimum_of_steps():
+    assert effective_batch_size(1000, 16, 8, 2) == 16
+    assert effective_batch_size(31, 16, 8, 2) == 3  # 31 files: 10 batches an epoch instead of 2
+    assert effective_batch_size(5, 16, 8, 2) == 2  # never under min_batch_size
+    assert planned_steps(steps_per_epoch=2, max_epochs=40, max_steps=-1, min_steps=300) == 300
+    assert planned_steps(steps_per_epoch=500, max_epochs=40, max_steps=3000, min_steps=300) == 3000
+
+
+def test_warmup_and_decay_are_fractions_of_the_budget():
+    total, warm = 1000, 50
+    assert lr_factor(0, total, warm, "cosine") == pytest.approx(1 / 50)
+    assert lr_factor(49, total, warm, "cosine") == pytest.approx(1.0)
+    assert lr_factor(999, total, warm, "cosine") == pytest.approx(0.05, abs=1e-3)
+    # a time budget half spent decays the LR as far as half the steps would
+    assert lr_factor(60, total, warm, "cosine", time_progress=0.5) == pytest.approx(0.525, abs=0.01)
+
+
+def test_loss_fell():
+    assert loss_fell([5.0, 4.0, 3.0, 2.0, 1.0] * 2 + [0.5] * 10)
+    assert not loss_fell([2.3] * 50)
+
+
+# --- automatic validation split -----------------------------------------------------------------------
+def test_hold_out_is_group_disjoint_seeded_and_keeps_training_data():
+    rows = [Row(f"u{i}", f"/x/{i}.wav", "a", extra={"speaker": f"s{i % 7}"}) for i in range(70)]
+    train, valid, field = hold_out(rows, 0.1, seed=3)
+    assert field == "speaker"
+    assert {r.extra["speaker"] for r in train}.isdisjoint({r.extra["speaker"] for r in valid})
+    assert valid and len(train) > len(valid)
+    again = hold_out(rows, 0.1, seed=3)[1]
+    assert [r.id for r in again] == [r.id for r in valid]
+    one_speaker = [Row(f"u{i}", f"/x/{i}.wav", "a", extra={"speaker": "s"}) for i in range(12)]
+    train, valid, field = hold_out(one_speaker, 0.1, seed=0)
+    assert field is None and len(valid) >= 1 and len(train) >= 10
+
+
+def test_training_without_valid_manifest_holds_out_part_of_train(tmp_path, capsys):
+    manifest = make_ctc_set(tmp_path / "train", 40, seed=1)
+    rows = [json.loads(line) for line in manifest.read_text().splitlines()]
+    for i, r in enumerate(rows):
+        r["speaker"] = f"spk{i % 5}"
+    manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC", data={"train": str(manifest), "num_workers": 0},
+                       model={"layers": 1, "hidden": 8}, train={"max_steps": 4, "batch_size": 8})
+    code = main(["train", str(cfg), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code in (0, NOTHING_LEARNED) and "held out" in err and "by 'speaker'" in err
+    valid = [json.loads(x) for x in (tmp_path / "run/split/valid.jsonl").read_text().splitlines()]
+    train = [json.loads(x) for x in (tmp_path / "run/split/train.jsonl").read_text().splitlines()]
+    assert len(valid) + len(train) == 40 and {r["speaker"] for r in valid}.isdisjoint({r["speaker"] for r in train})
+    assert (tmp_path / "run/model.pt").is_file()
+
+
+# --- the verdict ----------------------------------------------------------------------------------------
+def test_shuffled_labels_end_with_the_verdict_and_its_exit_code(tmp_path, capsys):
+    """Labels that have nothing to do with the clips: the run must say it learned nothing, not 'done'."""
+    train = make_clip_set(tmp_path / "train", 60, seed=1)
+    valid = make_clip_set(tmp_path / "valid", 30, seed=2)
+    for manifest, seed in ((train, 1), (valid, 2)):
+        rows = [json.loads(x) for x in manifest.read_text().splitlines()]
+        labels = [r["label"] for r in rows]
+        random.Random(seed).shuffle(labels)
+        manifest.write_text("".join(json.dumps({**r, "label": lab}) + "\n" for r, lab in zip(rows, labels)))
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CLASSIFY",
+                       data={"train": str(train), "valid": str(valid), "num_workers": 0},
+                       model={"cnn_channels": 4, "spatial_grid": 2, "feature_dim": 16, "hidden": 16},
+                       train={"max_steps": 40, "batch_size": 8, "early_stop_patience": None})
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == NOTHING_LEARNED
+    err = capsys.readouterr().err
+    assert "verdict: NOTHING LEARNED" in err and "likely causes" in err
+    bundle = torch.load(tmp_path / "run/model.pt", weights_only=True)
+    assert bundle["metrics"]["verdict"]
+    suite.load(str(tmp_path / "run/model.pt"))
+    assert "learned nothing" in capsys.readouterr().err  # inference warns once
+
+
+def test_a_dozen_utterances_leave_the_ctc_plateau_with_the_default_schedule(tmp_path, capsys):
+    """12 utterances used to mean two batches an epoch and an early stop on the blank plateau."""
+    make_ctc_set(tmp_path / "train", 12, seed=1)
+    make_ctc_set(tmp_path / "valid", 8, seed=2)
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC",
+                       data={"train": str(tmp_path / "train/manifest.jsonl"),
+                             "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
+                       model={"layers": 1, "hidden": 32},
+                       train={"max_steps": 400, "min_steps": 300, "early_stop_patience": 3,
+                              "optim": {"lr": 0.01}})
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 0
+    bundle = torch.load(tmp_path / "run/model.pt", weights_only=True)
+    assert bundle["metrics"]["steps"] >= 300 and "verdict" not in bundle["metrics"]
+    assert bundle["metrics"]["val/cer"] < 0.5
+
+
+# --- fine-tuning from a bundle ------------------------------------------------------------------------
+def test_init_fine_tunes_a_bundle_and_maps_its_vocabulary(tmp_path, capsys):
+    make_ctc_set(tmp_path / "a", 60, seed=1, alphabet="abcd")
+    make_ctc_set(tmp_path / "av", 12, seed=2, alphabet="abcd")
+    base = write_config(tmp_path / "base.yaml", "tests.toy_domain:CTC",
+                        data={"train": str(tmp_path / "a/manifest.jsonl"), "valid": str(tmp_path / "av/manifest.jsonl"),
+                              "num_workers": 0},
+                        model={"layers": 1, "hidden": 16}, train={"max_steps": 150, "optim": {"lr": 0.01}})
+    assert main(["train", str(base), "--out", str(tmp_path / "base")]) == 0
+    old = torch.load(tmp_path / "base/model.pt", weights_only=True)
+    # a new corpus with a new character 'e': the bundle's characters keep their rows, 'e' gets a fresh one
+    make_ctc_set(tmp_path / "b", 20, seed=3, alphabet="abce")
+    make_ctc_set(tmp_path / "bv", 8, seed=4, alphabet="abce")
+    tune = write_config(tmp_path / "tune.yaml", "tests.toy_domain:CTC",
+                        data={"train": str(tmp_path / "b/manifest.jsonl"), "valid": str(tmp_path / "bv/manifest.jsonl"),
+                              "num_workers": 0},
+                        model={"layers": 2, "hidden": 99},  # ignored: the architecture comes from the bundle
+                        train={"max_steps": 1, "optim": {"lr": 0.0}})
+    capsys.readouterr()
+    code = main(["train", str(tune), "--out", str(tmp_path / "tuned"), "--init", str(tmp_path / "base/model.pt")])
+    err = capsys.readouterr().err
+    assert code in (0, NOTHING_LEARNED), err
+    assert "1 output(s) the bundle does not know" in err and "'e'" in err
+    new = torch.load(tmp_path / "tuned/model.pt", weights_only=True)
+    assert new["targets"]["symbols"][: len(old["targets"]["symbols"])] == old["targets"]["symbols"]
+    assert "e" in new["targets"]["symbols"] and new["config"]["model"]["hidden"] == 16
+    # lr 0: every weight the bundle had is unchanged, including its output rows
+    for k, v in old["state_dict"].items():
+        if k.startswith("backbone.head."):
+            torch.testing.assert_close(new["state_dict"][k][: v.shape[0]], v)
+        else:
+            torch.testing.assert_close(new["state_dict"][k], v)
+
+
+def test_init_refuses_a_bundle_of_another_domain(tmp_path, capsys):
+    make_ctc_set(tmp_path / "a", 8, seed=1)
+    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC", data={"train": str(tmp_path / "a/manifest.jsonl")})
+    assert main(["train", str(cfg), "--out", str(tmp_path / "r"), "--init", "handwriting-en"]) == 2
+    assert "--init model is for 'handwriting'" in capsys.readouterr().err
