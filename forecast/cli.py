@@ -13,7 +13,7 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--history", type=int, metavar="N", help="history steps drawn in --plot (default: all)")
 
 
-def add_commands(sub) -> None:
+def add_commands(sub, synth_kinds=None) -> None:
     from suite.cli_tools import add_predict_command
 
     add_predict_command(

@@ -30,7 +30,7 @@ def _render(args) -> int:
     return 0
 
 
-def add_commands(sub) -> None:
+def add_commands(sub, synth_kinds=None) -> None:
     add_predict_command(sub, "read", "handwriting",
                         "recognize handwriting in ink files (UNIPEN, InkML, IAM-OnDB XML, JSON ink)",
                         "suite read examples/handwriting/*.json")

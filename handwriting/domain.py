@@ -14,10 +14,10 @@ from .text import normalize
 MODELS = Path(__file__).resolve().parent / "models"
 
 
-def _add_commands(sub) -> None:
+def _add_commands(sub, synth_kinds) -> None:
     from .commands import add_commands
 
-    add_commands(sub)
+    add_commands(sub, synth_kinds)
 
 
 def _formats():
@@ -41,6 +41,8 @@ DOMAIN = Domain(
     estimate_length=lazy("handwriting.loading:estimate_length"),
     prepare_formats=_formats,
     add_commands=_add_commands,
+    commands={"read": "recognize handwriting in ink files (UNIPEN, InkML, IAM-OnDB XML, JSON ink)",
+              "render": "draw an ink file (and the recognized text under it) to a PNG"},
     web_panel=str(MODELS.parent / "web" / "panel.js"),
     bundled_models={"handwriting-en": str(MODELS / "handwriting-en.pt")},
 )

@@ -19,7 +19,7 @@ def _transcribe_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--overlap", type=float, default=2.0, help="overlap of windows in seconds with --split overlap")
 
 
-def add_commands(sub) -> None:
+def add_commands(sub, synth_kinds=None) -> None:
     add_predict_command(
         sub, "transcribe", "speech", "transcribe audio files (WAV/FLAC/OGG/MP3, any rate and channel count)",
         "suite transcribe examples/speech/*.wav --timestamps", extra_args=_transcribe_args)

@@ -20,10 +20,10 @@ def _formats():
     return FORMATS
 
 
-def _add_commands(sub) -> None:
+def _add_commands(sub, synth_kinds) -> None:
     from .cli import add_commands
 
-    add_commands(sub)
+    add_commands(sub, synth_kinds)
 
 
 DOMAIN = Domain(
@@ -41,6 +41,7 @@ DOMAIN = Domain(
     time_step_seconds=lazy("speech.features:time_step_seconds"),
     prepare_formats=_formats,
     add_commands=_add_commands,
+    commands={"transcribe": "transcribe audio files (WAV/FLAC/OGG/MP3, any rate and channel count)"},
     web_panel=str(MODELS.parent / "web" / "panel.js"),
     bundled_models={"speech-digits": str(MODELS / "speech-digits.pt")},
     predict=lazy("speech.transcribe:predict"),

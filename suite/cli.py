@@ -88,6 +88,15 @@ def cmd_lm_tune(args) -> int:
     return 0
 
 
+def cmd_models(args) -> int:
+    from .catalog import format_card, list_models
+
+    cards = list_models(args.models)
+    for card in cards:
+        print(json.dumps(card, ensure_ascii=False) if args.json else format_card(card))
+    return 1 if any("error" in c for c in cards) else 0
+
+
 def cmd_prepare(args) -> int:
     path = args.prepare_run(args)
     if path:
@@ -178,6 +187,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lm_tune)
 
+    p = sub.add_parser("models", **_parser_kwargs(
+        "list the bundled models (and any given model files): what each knows and its measured scores",
+        "suite models\n  suite models runs/speech/model.pt --json"))
+    p.add_argument("models", nargs="*", metavar="MODEL", help="model files (or bundled names) to describe as well")
+    p.add_argument("--json", action="store_true", help="one JSON object per model")
+    p.set_defaults(func=cmd_models)
+
     p = sub.add_parser("prepare", **_parser_kwargs(
         "convert a dataset into DIR/manifest.jsonl", "suite prepare fsdd ~/fsdd/recordings --out data/fsdd"))
     formats = p.add_subparsers(dest="format", metavar="FORMAT")
@@ -194,10 +210,30 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     add_serve_command(sub)
 
-    for dom in domains().values():
-        if dom.add_commands:
-            dom.add_commands(sub)
+    synth = sub.add_parser("synth", help="generate synthetic training data",
+                           description="Generate synthetic training data for a domain.")
+    kinds = synth.add_subparsers(dest="synth_kind", metavar="KIND")
+    synth.set_defaults(func=lambda args, p=synth: p.print_help() or 2)
+    add_domain_commands(sub, kinds, argv)
     return parser
+
+
+def add_domain_commands(sub, kinds, argv: list[str]) -> None:
+    """Each domain's commands. A domain that declares its commands builds them only when one of them is
+    asked for; otherwise they are listed from the declaration (so `suite --help` imports no domain code)."""
+    from .registry import domains
+
+    words = [a for a in argv if not a.startswith("-")]
+    asked = " ".join(words[:2]) if words[:1] == ["synth"] else (words[0] if words else None)
+    for dom in domains().values():
+        if not dom.add_commands:
+            continue
+        if not dom.commands or asked in dom.commands:
+            dom.add_commands(sub, kinds)
+            continue
+        for name, text in dom.commands.items():
+            group, _, kind = name.rpartition(" ")
+            (kinds if group == "synth" else sub).add_parser(kind, help=text, description=text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,8 +101,12 @@ class Domain:
     time_step_seconds: Callable[[Any], float] | None = None
     # `suite prepare FORMAT`: () -> {name: (add_arguments(parser), run(args) -> manifest path)}
     prepare_formats: Callable[[], dict[str, PrepareFormat]] | None = None
-    # extra subcommands (transcribe/read/label, render, synth): fn(subparsers) adds them
-    add_commands: Callable[[Any], None] | None = None
+    # extra subcommands (transcribe/read/label, render): fn(subparsers, synth_kinds) adds them; a data
+    # generator adds a KIND to the core's `suite synth KIND` group through ``synth_kinds``
+    add_commands: Callable[[Any, Any], None] | None = None
+    # what ``add_commands`` adds, name -> one-line help ("synth KIND" for a generator): `suite --help` lists
+    # them without importing the domain's command code, which loads only for its own commands
+    commands: dict[str, str] = field(default_factory=dict)
     # bundled model names -> absolute path of the .pt file; the first is the domain's default
     bundled_models: dict[str, str] = field(default_factory=dict)
     # optional domain inference: (predictor, files, **opts) -> list[dict]; default: the task's, per sample

@@ -109,7 +109,7 @@ def test_tiny_classification_task_is_learned(tmp_path, capsys):
 def test_training_needs_manifests_and_a_writable_run(tmp_path, capsys):
     cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC")
     assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 2
-    assert "data.train and data.valid" in capsys.readouterr().err
+    assert "data.train must name a manifest" in capsys.readouterr().err
     sets = ["--set", "data.train=t.jsonl", "--set", "data.valid=v.jsonl"]
     assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--resume", *sets]) == 2
     assert "nothing to resume" in capsys.readouterr().err

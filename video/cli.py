@@ -5,7 +5,7 @@ import argparse
 
 from suite.cli_tools import add_predict_command, example_epilog
 
-from .synth import add_synth_args, run_synth
+from .synth import add_synth_args, run_synth  # noqa: E402 - loaded only for video's own commands
 
 
 def _label_args(p: argparse.ArgumentParser) -> None:
@@ -19,24 +19,11 @@ def _label_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stride", type=float, help="window step in seconds (default: half the window)")
 
 
-def _synth_parent(sub) -> argparse._SubParsersAction:
-    """The sub-commands of `suite synth` (shared with other domains that generate data)."""
-    synth = sub.choices.get("synth")
-    if synth is None:
-        synth = sub.add_parser("synth", help="generate synthetic training data",
-                               description="Generate synthetic training data for a domain.")
-        kinds = synth.add_subparsers(dest="synth_kind", metavar="KIND")
-        synth.set_defaults(_synth_kinds=kinds, func=lambda args: synth.print_help() or 2)
-        return kinds
-    return synth.get_default("_synth_kinds")
-
-
-def add_commands(sub) -> None:
+def add_commands(sub, kinds) -> None:
     add_predict_command(
         sub, "label", "video", "label the activity in video clips (mp4/avi/mkv/webm, any size and frame rate)",
         "suite label examples/video/*.mp4 --top-k 3\n  suite label long.mp4 --timeline --plot probs.png",
         extra_args=_label_args)
-    kinds = _synth_parent(sub)
     p = kinds.add_parser(
         "video", help="articulated figures doing actions, one folder per class",
         description="Procedural clips of articulated human figures doing 10 actions (two pairs are each "

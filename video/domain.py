@@ -14,10 +14,10 @@ from .model_config import VideoModel, upgrade_bundle
 _MODELS = Path(__file__).resolve().parent / "models"
 
 
-def _add_commands(sub) -> None:
+def _add_commands(sub, synth_kinds) -> None:
     from .cli import add_commands
 
-    add_commands(sub)
+    add_commands(sub, synth_kinds)
 
 
 def _formats():
@@ -40,6 +40,8 @@ DOMAIN = Domain(
     estimate_length=lazy("video.loader:estimate_length"),
     prepare_formats=_formats,
     add_commands=_add_commands,
+    commands={"label": "label the activity in video clips (mp4/avi/mkv/webm, any size and frame rate)",
+              "synth video": "articulated figures doing actions, one folder per class"},
     bundled_models={"video-actions-demo": str(_MODELS / "video-actions-demo.pt")},
     predict=lazy("video.predict:predict"),
     sample_fields=("start", "end"),
