@@ -83,7 +83,8 @@ def command_options(add_commands, command: str) -> list[Option]:
     """The HTTP-safe options of the CLI command ``command`` that ``add_commands(subparsers)`` defines."""
     root = argparse.ArgumentParser(add_help=False)
     sub = root.add_subparsers()
-    add_commands(sub)
+    kinds = sub.add_parser("synth").add_subparsers()  # the `suite synth KIND` group domains add to
+    add_commands(sub, kinds)
     parser = sub.choices.get(command)
     if parser is None:
         return []
