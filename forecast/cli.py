@@ -16,9 +16,9 @@ def _forecast_args(p: argparse.ArgumentParser) -> None:
 def add_commands(sub, synth_kinds=None) -> None:
     from suite.cli_tools import add_predict_command
 
+    from .domain import HELP
+
     add_predict_command(
-        sub, "forecast", "forecast",
-        "forecast the next steps of time series in CSV files (the last window of each; original units, "
-        "with an interval)",
+        sub, "forecast", "forecast", HELP,
         "suite forecast data/airline.csv --model runs/forecast/model.pt --horizon 24 --plot forecast.png",
         extra_args=_forecast_args)

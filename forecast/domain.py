@@ -8,6 +8,8 @@ from suite.domain import Domain, lazy
 
 from .config import ForecastAugment, ForecastFeatures
 
+HELP = "forecast the next steps of time series in CSV files (original units, with an interval)"
+
 DOMAIN = Domain(
     name="forecast",
     task="forecast",
@@ -20,6 +22,7 @@ DOMAIN = Domain(
     build_frontend=lazy("forecast.model:build_frontend"),
     prepare_formats=lazy("forecast.prepare:formats"),
     add_commands=lazy("forecast.cli:add_commands"),
+    commands={"forecast": HELP},
     predict=lazy("forecast.predict:predict"),
     sample_fields=("start", "end"),  # a window is a row range of its series file
 )

@@ -32,7 +32,7 @@ def forecast_values(predictor, history: np.ndarray, horizon: int) -> tuple[np.nd
     blocks = []
     done = 0
     while done < horizon:
-        x = torch.from_numpy(hist[-targets.window:]).float()
+        x = torch.tensor(hist[-targets.window:], dtype=torch.float32)
         out, _ = predictor.run([x])  # [1, H, k, 3] in scaled units
         z = out[0].detach().float().cpu().numpy()
         vals = targets.inverse(z.swapaxes(-1, -2)).swapaxes(-1, -2)  # [H, k, 3]

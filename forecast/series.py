@@ -18,6 +18,8 @@ from suite.errors import SuiteError
 _SEASONS = {"MS": 12, "ME": 12, "M": 12, "BMS": 12, "BME": 12, "QS": 4, "QE": 4, "Q": 4, "BQS": 4, "BQE": 4,
             "W": 52, "D": 7, "B": 5, "h": 24, "H": 24}
 _DATE_NAMES = ("date", "time", "month", "day", "week", "year", "period", "timestamp", "datetime", "ds")
+# a numeric column of these names counting up one by one is a row number, not a value to forecast
+_INDEX_NAMES = ("", "unnamed: 0", "index", "idx", "step", "t", "id", "row", "time", "year")
 
 
 @dataclass
@@ -98,6 +100,13 @@ def _find_date_column(df, numeric: dict, date_column: str | None, path):
     return None, None
 
 
+def _is_index(name: str, values) -> bool:
+    if name.strip().lower() not in _INDEX_NAMES or values.isna().any() or len(values) < 2:
+        return False
+    steps = np.diff(values.to_numpy(dtype=np.float64))
+    return bool((steps == steps[0]).all() and steps[0] > 0)
+
+
 def read_series(path: str | Path, columns: Sequence[str] | None = None, date_column: str | None = None) -> Series:
     """A CSV file -> :class:`Series`. ``columns``: the value columns (default: every numeric column)."""
     import pandas as pd
@@ -120,7 +129,7 @@ def read_series(path: str | Path, columns: Sequence[str] | None = None, date_col
             numeric[col] = vals
     date_col, dates = _find_date_column(df, numeric, date_column, path)
     numeric.pop(date_col, None)
-    names = list(columns) if columns else list(numeric)
+    names = list(columns) if columns else [c for c in numeric if not _is_index(c, numeric[c])]
     if not names:
         raise SuiteError("no numeric column to forecast", path)
     for n in names:

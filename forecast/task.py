@@ -240,8 +240,8 @@ class ForecastTask(Task):
         out = scores(y, np.concatenate(hypotheses), targets.scale)
         if all(r.get("naive") is not None for r in references):
             naive = scores(y, np.concatenate([r["naive"] for r in references]), targets.scale)
+            # the seasonal-naive forecast (last season repeated) when the window holds a season, else last value
             out.update({f"naive_{k}": v for k, v in naive.items() if k != "error"})
-            out["naive"] = "seasonal" if targets.season and targets.window >= targets.season else "last value"
         if len(targets.target_columns) > 1:
             p = np.concatenate(hypotheses)
             for j, c in enumerate(targets.target_columns):
