@@ -26,11 +26,10 @@ def loss_fell(trace: list[float]) -> bool:
 
 
 def judge(task, best_error: float | None, null_error: float | None, trace: list[float]) -> str | None:
-    """None when the run learned something, else the reason in a few words."""
-    if not loss_fell(trace):
-        return "the training loss never fell"
+    """None when the run learned something, else the reason in a few words. The validation decides when
+    there is one; the training loss only when there is none."""
     if best_error is None or null_error is None:
-        return None
+        return None if loss_fell(trace) else "the training loss never fell (and no validation ran)"
     if not task.learned(best_error, null_error):
         return (f"the best validation {task.error_name} {best_error:.3f} is no better than a model that learned "
                 f"nothing ({null_error:.3f})")

@@ -146,9 +146,9 @@ def test_an_infeasible_sample_does_not_poison_the_batch_gradient():
     from suite.train import SuiteModule
 
     cfg = {"task": "tests.toy_domain:CTC", "model": {"layers": 1, "hidden": 8}}
-    module = SuiteModule(cfg, list(" ab"))
+    module = SuiteModule(cfg, {"symbols": list(" ab")})
     items = [("ok", torch.randn(20, 8), torch.tensor([2, 3, 2])), ("too-short", torch.randn(2, 8), torch.tensor([2, 2, 3]))]
-    batch = collate(items)
+    batch = collate(items, module.task.collate_targets)
     loss, _, _ = module._loss(batch)
     loss.backward()
     assert torch.isfinite(loss)
@@ -183,7 +183,8 @@ def test_frozen_cnn_feature_cache_trains_and_is_reused(tmp_path, capsys):
         cached_logits, _ = model.model.backbone(cached[None].to(model.device), torch.tensor([cached.shape[0]]))
     torch.testing.assert_close(live_logits, cached_logits, atol=1e-5, rtol=1e-4)
     capsys.readouterr()
-    assert main(["train", str(cfg), "--out", str(tmp_path / "run2"), "--set", "train.max_epochs=1"]) == 0
+    # one epoch: only the cache reuse matters here (so short a run may end with the verdict, exit 3)
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run2"), "--set", "train.max_epochs=1"]) in (0, 3)
     assert "0 computed, 75 reused" in capsys.readouterr().err
 
 
@@ -203,9 +204,10 @@ def test_ema_weights_are_validated_checkpointed_bundled_and_resumed(tmp_path, ca
                              "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
                        model={"layers": 1, "hidden": 16, "dropout": 0.0},
                        train={"max_epochs": 3, "batch_size": 16, "ema_decay": 0.9, "early_stop_patience": None,
-                              "optim": {"lr": 0.01, "warmup_steps": 5}})
+                              "min_batches_per_epoch": 1, "optim": {"lr": 0.01, "warmup_steps": 5}})
     run = tmp_path / "run"
-    assert main(["train", str(cfg), "--out", str(run)]) == 0
+    # 3 epochs: the EMA mechanics, not learning (a run this short may end with the verdict, exit 3)
+    assert main(["train", str(cfg), "--out", str(run)]) in (0, 3)
     last = torch.load(run / "checkpoints/last.ckpt", weights_only=False)
     averaged, current = last["state_dict"], last["current_model_state"]
     assert float(last["averaging_state"]["n_averaged"]) == last["global_step"] == 18
@@ -213,7 +215,7 @@ def test_ema_weights_are_validated_checkpointed_bundled_and_resumed(tmp_path, ca
     best = torch.load(run / "checkpoints/best.ckpt", weights_only=False)["state_dict"]
     bundled = torch.load(run / "model.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(bundled[k], best["model." + k]) for k in bundled)  # the bundle holds averaged weights
-    assert main(["train", str(cfg), "--out", str(run), "--resume", "--set", "train.max_epochs=4"]) == 0
+    assert main(["train", str(cfg), "--out", str(run), "--resume", "--set", "train.max_epochs=4"]) in (0, 3)
     resumed = torch.load(run / "checkpoints/last.ckpt", weights_only=False)
     assert float(resumed["averaging_state"]["n_averaged"]) == resumed["global_step"] == 24
     capsys.readouterr()
