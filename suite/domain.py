@@ -1,4 +1,4 @@
-"""The interface a domain (speech, video, handwriting, forecast, ...) implements to plug into the core.
+"""The interface a domain (speech, video, handwriting, ...) implements to plug into the core.
 
 A domain is found through the ``suite.domains`` entry-point group, so adding one touches no core file.
 The core owns manifests, batching, the trainer, bundles and the CLI skeleton; the task (``suite.tasks``)
@@ -75,7 +75,7 @@ class Domain:
     """What a domain provides. Fields with defaults are optional."""
 
     name: str  # config `task:` value, e.g. "speech"
-    task: str  # the task plug-in that turns model outputs into results: "ctc", "classify", "forecast", ...
+    task: str  # the task plug-in that turns model outputs into results: "ctc", "classify", ...
     input_key: str  # manifest key of the input file: "audio" | "ink" | "video"
     target_key: str  # manifest key of the target: "text" | "label"
     features_config: type[StrictModel]  # the `features:` section

@@ -1,4 +1,4 @@
-"""The interface a task (CTC, classification, forecasting, ...) implements to plug into the core.
+"""The interface a task (CTC, classification, regression, ...) implements to plug into the core.
 
 A task owns what the model's outputs mean: the target space fitted on training rows (vocabulary, labels,
 value scaling), the `model:` and `decode:` config sections, the backbone, the loss, decoding, metrics,
