@@ -47,7 +47,3 @@ def window_starts(n_frames: int, window: int, stride: int) -> list[int]:
     if starts[-1] + window < n_frames:  # last window flush with the end so no tail is left unlabelled
         starts.append(n_frames - window)
     return starts
-
-
-def seconds_to_frame(seconds: float, fps: float) -> int:
-    return int(round(seconds * fps))

@@ -116,7 +116,7 @@ def _truth(elem: Element) -> str | None:
     return None
 
 
-def _group_traces(group: Element, traces: dict[str, np.ndarray], order: list[np.ndarray]) -> list[np.ndarray]:
+def _group_traces(group: Element, traces: dict[str, np.ndarray]) -> list[np.ndarray]:
     """Strokes of a traceGroup/traceView: its own traces and those referenced by traceDataRef."""
     out = []
     for node in group.iter():
@@ -139,13 +139,13 @@ def read_inkml(path: str | Path) -> list[Ink]:
         raise SuiteError(f"not InkML (root element is <{local(root.tag)}>, expected <ink>)", path)
     default, by_id = _formats(root)
     traces: dict[str, np.ndarray] = {}
-    order: list[np.ndarray] = []
+    strokes: list[np.ndarray] = []  # every trace in document order (ids may repeat in the wild)
     for n, tr in enumerate(descendants(root, "trace")):
         ref = (tr.get("contextRef") or tr.get("traceFormatRef") or "").lstrip("#")
         stroke = _parse_trace(tr.text or "", by_id.get(ref, default), path, n)
         traces[_id(tr) or f"@{id(tr)}"] = stroke
-        order.append(stroke)
-    if not order:
+        strokes.append(stroke)
+    if not strokes:
         raise SuiteError("InkML file has no traces", path)
     text = _truth(root)
     groups = [g for g in descendants(root, "traceGroup") if _truth(g) is not None]
@@ -155,9 +155,9 @@ def read_inkml(path: str | Path) -> list[Ink]:
     if text is None and groups:
         inks = []
         for i, g in enumerate(groups):
-            strokes = _group_traces(g, traces, order)
+            strokes = _group_traces(g, traces)
             if strokes:
                 inks.append(Ink(strokes, text=_truth(g), id=f"{path.stem}-{i}"))
         if inks:
             return inks
-    return [check_ink(Ink(order, text=text, id=path.stem), path)]
+    return [check_ink(Ink(strokes, text=text, id=path.stem), path)]

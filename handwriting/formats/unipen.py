@@ -342,12 +342,11 @@ def segment_writer(doc: UnipenDoc, seg: Segment, scheme: str) -> str | None:
     return doc.components[index[k]].writer if k < len(index) else None
 
 
-def unipen_samples(doc: UnipenDoc, level: str | None = None) -> tuple[list[Ink], list[tuple[str, str]], str]:
+def unipen_samples(doc: UnipenDoc) -> tuple[list[Ink], list[tuple[str, str]], str]:
     """Labelled segments as inks. Returns (inks, dropped [(segment spec, reason)], numbering decision)."""
     scheme, why = choose_numbering(doc)
     inks, dropped = [], []
-    segs = [s for s in doc.segments if level is None or s.level == level]
-    for i, seg in enumerate(segs):
+    for i, seg in enumerate(doc.segments):
         if seg.text is None or not seg.text.strip():
             dropped.append((seg.spec, "no label"))
             continue
