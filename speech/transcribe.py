@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from suite.decoding import words_with_times
 from suite.errors import SuiteError
 
 from .audio import read_audio
@@ -33,26 +34,6 @@ def _chunk_tokens(hyp, chunk: Chunk, sr: int, spf: float) -> tuple[list[int], li
             times.append(t)
             frames.append(frame)
     return toks, times, frames
-
-
-def _render(tokens: list[int], times: list[float], vocab: list[str], spf: float) -> tuple[str, list[dict]]:
-    """Text and word timings; a gap between chunks (marked by token -1) is a word break."""
-    words, chars, start, last = [], [], None, None
-    for tok, t in zip(tokens + [-1], times + [0.0]):
-        ch = " " if tok == -1 else vocab[tok - 1]
-        if ch == " ":
-            if chars:
-                words.append({"word": "".join(chars), "start": round(start, 3), "end": round(last + spf, 3)})
-            chars, start = [], None
-            continue
-        start = t if start is None else start
-        last = t
-        chars.append(ch)
-    if " " not in vocab:  # scripts without spaces: the whole output is one "word"
-        text = "".join(w["word"] for w in words)
-    else:
-        text = " ".join(w["word"] for w in words)
-    return text, words
 
 
 def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool = False, plot: str | None = None,
@@ -92,7 +73,7 @@ def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool 
                 res.posteriors.append((c.start / sr + lo * spf, lp[lo:hi].exp().cpu().numpy()))
     plots = _plot_paths(plot, list(waves)) if plot else {}
     for f, res in found.items():
-        text, words = _render(res.tokens, res.times, predictor.vocab, spf)
+        text, words = words_with_times(res.tokens, res.times, predictor.vocab, spf)
         # mean posterior of the emitted characters: low on speech unlike the training data (see docs/speech.md)
         conf = round(sum(res.token_probs) / len(res.token_probs), 4) if res.token_probs else 0.0
         out = {"file": f, "text": text, "confidence": conf}
@@ -105,8 +86,7 @@ def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool 
 
             out["plot"] = str(plot_alignment(predictor, waves[f], res.posteriors, text, plots[f]))
         results.append(out)
-    order = {f: i for i, f in enumerate(files)}
-    return sorted(results, key=lambda r: order.get(r["file"], 0))
+    return results  # Predictor.predict puts them in input order
 
 
 def _plot_paths(plot: str, files: list[str]) -> dict[str, Path]:

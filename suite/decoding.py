@@ -40,22 +40,28 @@ def greedy_decode(log_probs: torch.Tensor, lengths: torch.Tensor, vocab: list[st
     return out
 
 
-def word_times(h: Hypothesis, vocab: list[str], seconds_per_frame: float) -> list[dict]:
-    """Word start/end times from the frames of its first and last characters."""
-    words, start, last, chars = [], None, None, []
-    for tok, fr in zip(h.tokens + [None], h.frames + [None]):
-        ch = vocab[tok - 1] if tok is not None else " "
+def words_with_times(tokens: list[int], times: list[float], vocab: list[str], step: float) -> tuple[str, list[dict]]:
+    """Text and word timings of emitted tokens at ``times`` (seconds); a word ends ``step`` after its last
+    character. A space or a token -1 (a break, e.g. between chunks of a long file) ends a word. A vocabulary
+    without a space (scripts written without spaces) makes the whole output one word."""
+    words, chars, start, last = [], [], None, None
+    for tok, t in zip(list(tokens) + [-1], list(times) + [0.0]):
+        ch = " " if tok == -1 else vocab[tok - 1]
         if ch == " ":
             if chars:
-                words.append({"word": "".join(chars), "start": round(start * seconds_per_frame, 3),
-                              "end": round((last + 1) * seconds_per_frame, 3)})
+                words.append({"word": "".join(chars), "start": round(start, 3), "end": round(last + step, 3)})
             chars, start = [], None
             continue
-        if start is None:
-            start = fr
-        last = fr
+        start = t if start is None else start
+        last = t
         chars.append(ch)
-    return words
+    text = ("" if " " not in vocab else " ").join(w["word"] for w in words)
+    return text, words
+
+
+def word_times(h: Hypothesis, vocab: list[str], seconds_per_frame: float) -> list[dict]:
+    """Word start/end times of a hypothesis from the frames of its first and last characters."""
+    return words_with_times(h.tokens, [f * seconds_per_frame for f in h.frames], vocab, seconds_per_frame)[1]
 
 
 class BeamDecoder:
