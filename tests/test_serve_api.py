@@ -65,6 +65,7 @@ def test_healthz_and_models(client):
     assert set(models) == {"transcribe", "read", "label"}
     speech, ink, video = models["transcribe"], models["read"], models["label"]
     assert speech["domain"] == "speech" and speech["model"] == "speech-digits" and "wer" in json.dumps(speech["metrics"])
+    assert "digits" in speech.get("description", "digits")  # the bundle's card, where it has one
     assert {"timestamps", "decoder", "beam_size"} <= set(speech["options"]) and "plot" not in speech["options"]
     assert "lm" not in speech["options"] and "lexicon" not in speech["options"]  # server paths are never options
     assert "a" in ink["vocab"] and len(video["labels"]) == 10 and "accuracy" in json.dumps(video["metrics"])
@@ -155,6 +156,8 @@ def test_not_found_and_wrong_method(client):
     ("/v1/read", dict(files={"file": ("a.dat", b".VERSION 1.0\n.INCLUDE etc/passwd\n.PEN_DOWN\n1 1\n.PEN_UP\n")}),
      415, [".INCLUDE"]),
     ("/v1/read", dict(content=b'{"strokes": [', headers={"content-type": "application/json"}), 400, ["json"]),
+    ("/v1/read", dict(content=b"[" * 200_000, headers={"content-type": "application/json"}), 400, ["json"]),
+    ("/v1/read", dict(files={"file": ("deep.json", b'{"strokes": ' + b"[" * 200_000)}), 422, []),
     ("/v1/transcribe", dict(files={"other": ("a.wav", WAV.read_bytes())}), 400, ["file"]),
     ("/v1/transcribe", dict(data={"timestamps": "true"}, files={"x": ("", b"")}), 400, []),
     ("/v1/transcribe", dict(files=[("file", ("a.wav", WAV.read_bytes())), ("file", ("b.wav", WAV.read_bytes()))]), 400, []),

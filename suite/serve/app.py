@@ -232,8 +232,8 @@ async def _read_request(request: Request, s: Served, dest: Path) -> tuple[str, d
         body = await request.body()
         try:
             json.loads(body)
-        except ValueError as err:
-            raise ApiError(400, f"the body is not valid JSON ({str(err)[:80]})") from None
+        except (ValueError, RecursionError) as err:  # RecursionError: nesting deeper than the parser goes
+            raise ApiError(400, f"the body is not valid JSON ({str(err)[:80] or type(err).__name__})") from None
         dest.write_bytes(body)
         return "body.json", fields
     accepted = "multipart/form-data with the input in field 'file'" + (" or application/json" if takes_json else "")

@@ -106,6 +106,11 @@ class Served:
                "input": self.domain.input_key, "metrics": p.metrics or {},
                "options": {o.name: o.schema() for o in self.options},
                "panel": f"/panels/{self.domain.name}/panel.js" if self.panel else None}
+        card = getattr(p, "info", None) or {}  # the bundle's card: what it knows, its measured scores
+        if card.get("description"):
+            out["description"] = card["description"]
+        if card.get("scores"):
+            out["scores"] = card["scores"]
         if p.vocab is not None:
             out["vocab"] = p.vocab
         if p.labels is not None:

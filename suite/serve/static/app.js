@@ -107,12 +107,13 @@
   }
 
   function addSection(model) {
-    const metrics = Object.entries(model.metrics || {})
+    const metrics = Object.entries(model.scores || model.metrics || {})
       .filter(([, v]) => typeof v === "number").slice(0, 4)
-      .map(([k, v]) => `${k} ${Math.abs(v) < 1 ? v.toFixed(3) : v}`).join(", ");
+      .map(([k, v]) => `${k} ${Math.abs(v) < 1 ? v.toFixed(3) : v}`).join("; ");
     const body = el("div", { class: "panel-body" }, el("p", { class: "muted" }, "Loading panel…"));
     const section = el("section", { class: "panel", id: "panel-" + model.domain, "data-domain": model.domain },
       el("h2", {}, model.domain, el("span", { class: "muted" }, ` — ${model.model}, POST ${model.endpoint}`)),
+      model.description ? el("p", { class: "small" }, model.description) : null,
       metrics ? el("p", { class: "muted small" }, "scores: " + metrics) : null, body);
     document.getElementById("panels").append(section);
     sections[model.domain] = { body, model, mounted: false };
