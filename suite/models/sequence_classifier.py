@@ -24,8 +24,13 @@ class SequenceClassifier(nn.Module):
     """Features [B, T, D] + lengths -> class logits [B, C] (and the lengths, unchanged)."""
 
     def __init__(self, in_dim: int, num_classes: int, *, rnn: str = "lstm", layers: int = 1, hidden: int = 256,
-                 bidirectional: bool = False, dropout: float = 0.2, pooling: str = "last"):
+                 bidirectional: bool = False, dropout: float = 0.2, pooling: str = "last",
+                 input_proj: int | None = None):
         super().__init__()
+        self.proj = None
+        if input_proj:
+            self.proj = nn.Sequential(nn.Dropout(dropout), nn.Linear(in_dim, input_proj), nn.ReLU())
+            in_dim = input_proj
         self.rnn_type = rnn
         if rnn == "none":
             self.rnn, out_dim, pooling = None, in_dim, "mean"
@@ -45,6 +50,8 @@ class SequenceClassifier(nn.Module):
         self.classifier = nn.Linear(out_dim, num_classes)
 
     def forward(self, feats: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.proj is not None:
+            feats = self.proj(feats)
         mask = length_mask(lengths, feats.shape[1])
         if self.rnn is None:
             seq = feats

@@ -12,6 +12,7 @@ from .base import TargetSpace, Task
 class ClassifierModelConfig(StrictModel):
     """Recurrent classifier over per-step features (see suite.models.sequence_classifier)."""
 
+    input_proj: int | None = None  # a trainable Linear + ReLU of that size on each step's features first
     rnn: Literal["lstm", "gru", "lstm_peephole", "none"] = "lstm"  # "none": order-free baseline
     layers: int = 1
     hidden: int = 256
@@ -75,7 +76,8 @@ class ClassifyTask(Task):
         from ..models.sequence_classifier import SequenceClassifier
 
         return SequenceClassifier(in_dim, targets.n_out, rnn=m.rnn, layers=m.layers, hidden=m.hidden,
-                                  bidirectional=m.bidirectional, dropout=m.dropout, pooling=m.pooling)
+                                  bidirectional=m.bidirectional, dropout=m.dropout, pooling=m.pooling,
+                                  input_proj=m.input_proj)
 
     def collate_targets(self, targets: list):
         import torch
