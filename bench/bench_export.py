@@ -11,7 +11,9 @@ from pathlib import Path
 
 import torch
 
-from suite.models import CNNLSTM, CTCEncoder, SequenceModel
+from suite.models import SequenceModel
+from suite.models.ctc_encoder import CTCEncoder
+from suite.models.sequence_classifier import SequenceClassifier
 
 from . import inputs
 from .common import clock_name, compare, device, row
@@ -84,6 +86,18 @@ def onnx_runtime_time(model, trace_batch, test_batch, eager_out) -> dict | None:
         return {"error": f"{type(err).__name__}: {str(err).splitlines()[0][:120]}"}
 
 
+def cnn_lstm(num_classes: int, *, hidden: int, **frames) -> SequenceModel:
+    """The video CNN-LSTM as the trainer builds it: the video frontend (normalise + per-frame CNN), then the
+    core's sequence classifier (as tests/test_video_model.py builds it)."""
+    from video.config import VideoFeatures
+    from video.frontend import VideoFrontend
+    from video.model_config import VideoModel
+
+    vm = VideoModel(**frames)
+    return SequenceModel(VideoFrontend(VideoFeatures(), vm), SequenceClassifier(vm.feature_dim, num_classes,
+                                                                                hidden=hidden))
+
+
 def ctc_batches(dim: int, sizes: tuple[list[int], list[int]]):
     gen = torch.Generator().manual_seed(0)
     out = []
@@ -104,12 +118,12 @@ def run(quick: bool) -> dict:
     r, d = compare_export("BiLSTM-CTC encoder (conv/2 + 3x128), batch 8, 10-400 frames", ctc, tr, te, dev, quick)
     rows.append(r)
     details["ctc_encoder"] = d
-    clip = CNNLSTM(10, cnn="small", cnn_channels=16, spatial_grid=2, feature_dim=128, hidden=128)
+    clip = cnn_lstm(10, cnn="small", cnn_channels=16, spatial_grid=2, feature_dim=128, hidden=128)
     gen = torch.Generator().manual_seed(1)
     trc = (torch.randn(2, 8, 3, 64, 64, generator=gen), torch.tensor([8, 5]))
     tec = (torch.randn(4, 12, 3, 64, 64, generator=gen), torch.tensor([12, 3, 9, 12]))
-    r, d = compare_export("CNN-LSTM (small CNN, 1x128 LSTM), 4 clips of 3-12 frames 64x64", SequenceModel(Identity(), clip),
-                          trc, tec, dev, quick)
+    r, d = compare_export("CNN-LSTM (small CNN, 1x128 LSTM), 4 clips of 3-12 frames 64x64", clip, trc, tec, dev,
+                          quick)
     rows.append(r)
     details["cnn_lstm"] = d
     for domain in inputs.BUNDLES:

@@ -31,15 +31,17 @@ def bezier_switch(features_cls) -> tuple[str, object, object] | None:
     return None
 
 
-def untrained_bundle(cfg, symbols: list[str], path: Path) -> Path:
+def untrained_bundle(cfg, targets, path: Path) -> Path:
     """A bundle of the recipe's model with its initial weights (for timing only)."""
     from suite.bundle import save_bundle
     from suite.models import build_model
     from suite.registry import get_domain
+    from suite.tasks import get_task
 
-    model = build_model(get_domain(cfg.task), cfg, len(symbols) + 1)
+    domain = get_domain(cfg.task)
+    model = build_model(domain, get_task(domain.task), cfg, targets)
     return save_bundle(path, domain=cfg.task, config=cfg.model_dump(mode="json"), state_dict=model.state_dict(),
-                       vocab=symbols)
+                       targets=targets.state())
 
 
 def recognise(bundle: Path, files: list[str]) -> dict:
@@ -78,16 +80,17 @@ def run(quick: bool) -> dict:
     folder = inputs.scratch("ink")
     recs = inputs.write_ink(folder, 40 if quick else 120, seed=1)
     files = [str(folder / r["ink"]) for r in recs]
-    from suite.domain import ctc_vocab
+    from suite.manifest import Row
+    from suite.tasks import get_task
 
-    symbols = ctc_vocab([dom.normalize_text(r["text"]) if dom.normalize_text else r["text"] for r in recs])
+    targets = get_task(dom.task).fit_targets(dom, [Row(r["ink"], f, r["text"]) for r, f in zip(recs, files)])
     results = {}
     for label, value in (("bezier", bez), ("raw points", raw)):
         raw_cfg = base.model_dump(mode="json")
         raw_cfg["features"][field] = value
         cfg = type(base).model_validate(raw_cfg)
         lengths = [int(dom.load(f, cfg.features, None, random.Random(i)).shape[0]) for i, f in enumerate(files)]
-        bundle = untrained_bundle(cfg, symbols, folder / f"{value}.pt")
+        bundle = untrained_bundle(cfg, targets, folder / f"{value}.pt")
         results[label] = {"mean_length": sum(lengths) / len(lengths), **recognise(bundle, files)}
     b, r = results["bezier"], results["raw points"]
     rows = [

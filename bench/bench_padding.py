@@ -9,7 +9,7 @@ import torch
 from torch.nn import functional as F
 
 from suite.data import BucketBatchSampler, collate, padding_efficiency
-from suite.models import CTCEncoder
+from suite.models.ctc_encoder import CTCEncoder
 
 from .common import clock_name, compare, device, row, sync, timed
 from .synthetic import speech_like_lengths

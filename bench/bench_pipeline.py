@@ -13,7 +13,7 @@ import time
 
 from suite.manifest import read_manifest
 from suite.registry import get_domain
-from suite.task import Targets
+from suite.tasks import get_task
 from suite.train import make_loaders
 
 from . import inputs
@@ -67,13 +67,14 @@ def bench_domain(name: str, quick: bool, dev) -> tuple[list[dict], dict]:
     manifest = inputs.write_manifest(folder, files_for(name, batch * n_batches, folder))
     domain = get_domain(name)
     rows_ = read_manifest(manifest, domain.input_key, domain.target_key)
-    targets = Targets.from_rows(domain, rows_)
-    stepper = Stepper(cfg, targets.symbols, dev)
+    task = get_task(domain.task)
+    targets = task.fit_targets(domain, rows_)
+    stepper = Stepper(cfg, targets, dev)
 
     def loader(workers: int):
         c = copy.deepcopy(cfg)
         c.data.num_workers = workers
-        return make_loaders(c, domain, targets, rows_, None, dev)[0]
+        return make_loaders(c, domain, targets, task, rows_, [], dev, batch)[0]
 
     preloaded = list(loader(cfg.data.num_workers))
     stepper(preloaded[0])  # warm-up

@@ -28,12 +28,13 @@ def recipe(domain: str, overrides: list[str]):
 
 
 class Stepper:
-    """One optimisation step of the suite's own loss (suite.train.SuiteModule._loss), outside Lightning."""
+    """One optimisation step of the suite's own loss (suite.lightning_module.SuiteModule._loss), outside
+    Lightning. ``targets``: the task's target space (``task.fit_targets``)."""
 
-    def __init__(self, cfg, symbols: list[str], dev: torch.device):
-        from suite.train import SuiteModule
+    def __init__(self, cfg, targets, dev: torch.device):
+        from suite.lightning_module import SuiteModule
 
-        self.module = SuiteModule(cfg.model_dump(mode="json"), symbols).to(dev).train()
+        self.module = SuiteModule(cfg.model_dump(mode="json"), targets.state()).to(dev).train()
         self.dev = dev
         self.opt = torch.optim.AdamW(self.module.parameters(), lr=1e-4)
 

@@ -33,7 +33,7 @@ def main() -> None:
     from bench import bench_trainer as bt
     from suite.manifest import read_manifest
     from suite.registry import get_domain
-    from suite.task import Targets
+    from suite.tasks import get_task
     from suite.train import quiet_lightning
 
     quiet_lightning()
@@ -41,10 +41,12 @@ def main() -> None:
     scratch = tempfile.TemporaryDirectory(prefix="bench-profile-")
     tmp = Path(scratch.name)
     cfg = bt.write_run_files(tmp, model, dim, batch, args.steps)
-    targets = Targets.from_rows(get_domain(bt.TASK), read_manifest(tmp / "train.jsonl", "audio", "text"))
-    batches = bt.make_batches(args.steps, batch, frames, dim, targets.encoder(), 0)
+    domain = get_domain(bt.TASK)
+    task = get_task(domain.task)
+    targets = task.fit_targets(domain, read_manifest(tmp / "train.jsonl", "audio", "text"))
+    batches = bt.make_batches(args.steps, batch, frames, dim, targets.encode, task.collate_targets, 0)
     t0 = time.perf_counter()
-    bt.bare_steps_per_s(cfg, targets.n_out, batches, torch.device("cpu"))
+    bt.bare_steps_per_s(cfg, targets, batches, torch.device("cpu"))
     bare = time.perf_counter() - t0
 
     prof = cProfile.Profile()

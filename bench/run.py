@@ -23,7 +23,8 @@ if str(ROOT) not in sys.path:
 # DataLoader workers and subprocesses must import bench.synthetic too
 os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
 
-BENCHMARKS = ["trainer", "pipeline", "padding", "inference", "beam", "video_decode", "ink_features", "export", "rnn_cells", "serve"]
+BENCHMARKS = ["trainer", "pipeline", "padding", "inference", "beam", "video_decode", "ink_features", "export", "rnn_cells", "serve",
+              "cli"]
 
 
 def machine() -> dict:
