@@ -14,8 +14,9 @@ function (so a traced model keeps it a loop over any length, not T unrolled step
 backward pass is a hand-written scripted BPTT loop whose weight gradients are single matmuls after the
 loop, instead of autograd recording ~15 nodes per step.
 
-Input is a padded tensor or (in eager or traced use) a PackedSequence, like nn.LSTM. A padded batch is
-run to its full length, as nn.LSTM does; under ``torch.jit.script`` the module takes padded tensors only.
+Input is a padded tensor or (in eager use) a PackedSequence, like nn.LSTM. A padded batch is run to its
+full length, as nn.LSTM does; under ``torch.jit.script`` the module takes padded tensors only. Under
+autocast the input projection follows autocast and the recurrence runs in the parameters' dtype.
 """
 from __future__ import annotations
 
