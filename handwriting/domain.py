@@ -43,6 +43,7 @@ DOMAIN = Domain(
     add_commands=_add_commands,
     commands={"read": "recognize handwriting in ink files (UNIPEN, InkML, IAM-OnDB XML, JSON ink)",
               "render": "draw an ink file (and the recognized text under it) to a PNG"},
+    upload_formats=("json", "inkml", "xml", "dat"),
     web_panel=str(MODELS.parent / "web" / "panel.js"),
     bundled_models={"handwriting-en": str(MODELS / "handwriting-en.pt")},
 )

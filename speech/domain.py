@@ -42,6 +42,7 @@ DOMAIN = Domain(
     prepare_formats=_formats,
     add_commands=_add_commands,
     commands={"transcribe": "transcribe audio files (WAV/FLAC/OGG/MP3, any rate and channel count)"},
+    upload_formats=("wav", "flac", "ogg", "mp3"),
     web_panel=str(MODELS.parent / "web" / "panel.js"),
     bundled_models={"speech-digits": str(MODELS / "speech-digits.pt")},
     predict=lazy("speech.transcribe:predict"),

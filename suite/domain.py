@@ -125,6 +125,9 @@ class Domain:
     upgrade_bundle: Callable[[dict], dict] | None = None
     # a JavaScript file (absolute path) that draws this domain's panel on the `suite serve` page, if any
     web_panel: str | None = None
+    # file formats (extensions) `suite serve` accepts for this domain, recognised from the upload's content
+    # (suite.serve.media.sniff); empty: any upload, stored with the client's extension
+    upload_formats: tuple[str, ...] = ()
 
 
 def sample_kwargs(domain: Domain, extra: dict) -> dict:

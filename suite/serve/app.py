@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from .batching import MicroBatcher
 from .guard import Guard
-from .media import KINDS, MediaError, check_upload
+from .media import MediaError, check_upload
 from .models import Served, load_models
 from .options import parse_options
 from .settings import Settings
@@ -84,10 +84,10 @@ def _clean(result: dict, path: str, name: str) -> dict:
 
 def _request_body_schema(served: Served) -> dict:
     props = {"file": {"type": "string", "format": "binary",
-                      "description": f"the input file: {', '.join(KINDS.get(served.domain.input_key, ('any',)))}"}}
+                      "description": f"the input file: {', '.join((served.domain.upload_formats or ('any',)))}"}}
     props.update({o.name: o.schema() for o in served.options})
     content = {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": props}}}
-    if "json" in KINDS.get(served.domain.input_key, ()):
+    if "json" in served.domain.upload_formats:
         content["application/json"] = {"schema": {"type": "object", "description": "the file's JSON content"}}
     return {"requestBody": {"required": True, "content": content}}
 
@@ -197,8 +197,8 @@ def _add_endpoint(app: FastAPI, command: str, s: Served, settings: Settings) -> 
     app.add_api_route(
         f"/v1/{command}", infer, methods=["POST"], name=command,
         summary=f"{command}: one {kind} file -> the same JSON object as `suite {command} --json`",
-        description=(f"Upload the input as multipart field `file` ({', '.join(KINDS.get(kind, ('any format',)))})"
-                     + (", or send a JSON body" if "json" in KINDS.get(kind, ()) else "")
+        description=(f"Upload the input as multipart field `file` ({', '.join((s.domain.upload_formats or ('any format',)))})"
+                     + (", or send a JSON body" if "json" in s.domain.upload_formats else "")
                      + ". Options go in form fields or the query string. A file holding several samples gives "
                        "a list of objects."),
         openapi_extra=_request_body_schema(s))
@@ -208,7 +208,7 @@ async def _read_request(request: Request, s: Served, dest: Path) -> tuple[str, d
     """Store the request's input at ``dest``; (client file name, option fields)."""
     fields = dict(request.query_params)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    takes_json = "json" in KINDS.get(s.domain.input_key, ())
+    takes_json = "json" in s.domain.upload_formats
     if ctype == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=32)
         try:
@@ -251,7 +251,8 @@ async def _infer(request: Request, command: str, s: Served):
         except ValueError as err:
             raise ApiError(400, str(err)) from None
         try:
-            ext = check_upload(str(tmp), s.domain.input_key, Path(name).suffix.lower().lstrip("."))
+            ext = check_upload(str(tmp), s.domain.input_key, s.domain.upload_formats,
+                               Path(name).suffix.lower().lstrip("."))
         except MediaError as err:
             raise ApiError(415, str(err)) from None
         stored = tmp.with_suffix(f".{ext}")

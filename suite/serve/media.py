@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 
-# data kind (a domain's ``input_key``) -> extensions of the formats accepted for it
-KINDS: dict[str, tuple[str, ...]] = {
+# the file formats this module recognises from their content, by family (for error messages only; which
+# formats an endpoint takes is its domain's ``upload_formats``)
+FAMILIES: dict[str, tuple[str, ...]] = {
     "audio": ("wav", "flac", "ogg", "mp3"),
     "video": ("mp4", "mov", "avi", "mkv", "webm"),
-    "ink": ("json", "inkml", "xml", "dat"),
+    "text/markup": ("json", "inkml", "xml", "dat"),
 }
 _UNIPEN = re.compile(rb"^\.(VERSION|INCLUDE|PEN_DOWN|SEGMENT|COORD|PEN_UP|HIERARCHY|COMMENT|DATA_SOURCE)\b", re.M)
 _INCLUDE = re.compile(rb"^\s*\.INCLUDE\b", re.M)
@@ -46,27 +47,27 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def describe(kind: str) -> str:
-    return f"{kind} ({', '.join(KINDS[kind])})" if kind in KINDS else kind
+def describe(kind: str, formats: tuple[str, ...]) -> str:
+    return f"{kind} ({', '.join(formats)})" if formats else kind
 
 
-def check_upload(path: str, kind: str, client_ext: str = "") -> str:
-    """The extension to store the upload at ``path`` under, for an endpoint taking data kind ``kind``
-    (a domain's ``input_key``); MediaError if the content is not acceptable.
+def check_upload(path: str, kind: str, formats: tuple[str, ...], client_ext: str = "") -> str:
+    """The extension to store the upload at ``path`` under, for an endpoint whose domain reads ``kind``
+    (its ``input_key``) in ``formats`` (its ``upload_formats``); MediaError if the content is not acceptable.
 
-    A kind the server knows no formats for (a new domain's) is taken as is, with the client's extension
-    when it is a plain one.
+    A domain that declares no formats takes any upload as is, with the client's extension when it is a
+    plain one.
     """
     with open(path, "rb") as fh:
         head = fh.read(4096)
     ext = sniff(head)
-    if kind not in KINDS:
+    if not formats:
         return ext or (client_ext if re.fullmatch(r"[a-z0-9]{1,8}", client_ext) else "bin")
     if ext is None:
-        raise MediaError(f"unrecognised file content; expected {describe(kind)}")
-    if ext not in KINDS[kind]:
-        found = next((k for k, exts in KINDS.items() if ext in exts), "other")
-        raise MediaError(f"got {ext} ({found}); this endpoint takes {describe(kind)}")
+        raise MediaError(f"unrecognised file content; expected {describe(kind, formats)}")
+    if ext not in formats:
+        found = next((k for k, exts in FAMILIES.items() if ext in exts), "other")
+        raise MediaError(f"got {ext} ({found}); this endpoint takes {describe(kind, formats)}")
     if ext == "dat":
         with open(path, "rb") as fh:
             if _INCLUDE.search(fh.read()):
