@@ -107,8 +107,10 @@ def _is_index(name: str, values) -> bool:
     return bool((steps == steps[0]).all() and steps[0] > 0)
 
 
-def read_series(path: str | Path, columns: Sequence[str] | None = None, date_column: str | None = None) -> Series:
-    """A CSV file -> :class:`Series`. ``columns``: the value columns (default: every numeric column)."""
+def read_series(path: str | Path, columns: Sequence[str] | None = None, date_column: str | None = None,
+                skip_index: bool = True) -> Series:
+    """A CSV file -> :class:`Series`. ``columns``: the value columns (default: every numeric column but,
+    with ``skip_index``, a row-number column)."""
     import pandas as pd
 
     path = Path(path)
@@ -129,7 +131,7 @@ def read_series(path: str | Path, columns: Sequence[str] | None = None, date_col
             numeric[col] = vals
     date_col, dates = _find_date_column(df, numeric, date_column, path)
     numeric.pop(date_col, None)
-    names = list(columns) if columns else [c for c in numeric if not _is_index(c, numeric[c])]
+    names = list(columns) if columns else [c for c in numeric if not (skip_index and _is_index(c, numeric[c]))]
     if not names:
         raise SuiteError("no numeric column to forecast", path)
     for n in names:
@@ -161,7 +163,7 @@ def read_series(path: str | Path, columns: Sequence[str] | None = None, date_col
 
 @lru_cache(maxsize=16)
 def _cached(path: str, mtime: float) -> Series:
-    return read_series(path)
+    return read_series(path, skip_index=False)  # a prepared series file holds exactly the chosen columns
 
 
 def cached_series(path: str) -> Series:

@@ -92,6 +92,11 @@ def test_prepare_writes_multivariate_targets(tmp_path):
     assert np.asarray(row.target).shape == (4, 2) and row.extra["target_columns"] == ["b", "a"]
     scaler = fit_scaler(rows_of(res["train"]))
     assert scaler.columns == ["a", "b", "c"] and scaler.target_index == [1, 0]
+    model = TASK.build_backbone(ForecastModelConfig(), 0, scaler).eval()
+    x = torch.tensor(np.stack([np.arange(8.0), 2 * np.arange(8.0), np.arange(8.0) % 3], axis=1), dtype=torch.float32)
+    out = model.forecast(x[None])
+    assert out.shape == (1, 4, 2, 3)  # 4 steps of the 2 target columns: point, lower, upper
+    np.testing.assert_allclose(out[0, :, :, 0].numpy(), [[14.0, 7.0]] * 4, rtol=1e-5)  # no season: last value
 
 
 # --- scaler (target space) -----------------------------------------------------------------------------
