@@ -25,11 +25,21 @@ def add_decode_options(p: argparse.ArgumentParser) -> None:
 
 
 def decode_overrides(args: argparse.Namespace) -> dict:
+    if not hasattr(args, "decoder"):  # a command without decoding options (its task has none)
+        return {}
     out = {"decoder": args.decoder, "beam_size": args.beam_size, "lm": args.lm, "lexicon": args.lexicon,
            "lm_weight": args.lm_weight, "word_score": args.word_score}
     if (args.lm or args.lexicon) and not args.decoder:
         out["decoder"] = "beam"
     return out
+
+
+def task_decodes(domain_name: str) -> bool:
+    """Whether the domain's task has decoding options (a `decode:` section)."""
+    from .registry import get_domain
+    from .tasks import NoDecoding, get_task
+
+    return get_task(get_domain(domain_name).task).decode_config is not NoDecoding
 
 
 def print_result(result: dict, as_json: bool) -> None:
@@ -54,7 +64,8 @@ def add_predict_command(subparsers, name: str, domain_name: str, help: str, exam
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
-    add_decode_options(p)
+    if task_decodes(domain_name):
+        add_decode_options(p)
     if extra_args:
         extra_args(p)
     reserved = {"files", "model", "json", "batch_size", "device", "decoder", "beam_size", "lm", "lexicon",

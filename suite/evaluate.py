@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 
 from torch.utils.data import DataLoader
 
@@ -16,18 +17,18 @@ def evaluate(predictor, manifest: str, *, allow_outside: bool = True, batch_size
     dom, task, targets = predictor.domain, predictor.task, predictor.targets
     rows = read_manifest(manifest, dom.input_key, dom.target_key, allow_outside=allow_outside)
     targets.check(rows, manifest)
-    ds = ManifestDataset(rows, dom, predictor.config.features, None, None,
+    ds = ManifestDataset(rows, dom, predictor.config.features, None, targets.encode,
                          max_file_mb=predictor.config.data.max_file_mb)
     sampler = BucketBatchSampler([r.length or 1 for r in rows], batch_size, shuffle=False, bucket=True)
-    loader = DataLoader(ds, batch_sampler=sampler, collate_fn=collate, num_workers=num_workers)
+    loader = DataLoader(ds, batch_sampler=sampler, collate_fn=partial(collate, collate_targets=task.collate_targets),
+                        num_workers=num_workers)
     refs, hyps, skipped = [], [], []
-    by_id = {r.id: r for r in rows}
     with progress(len(rows), "evaluating", quiet=quiet) as bar:
         for batch in loader:
             skipped += batch.skipped
             if batch.ids:
                 out, out_lengths = predictor.run_padded(batch.inputs, batch.lengths)  # the loader already padded it
-                refs += [targets.reference(by_id[i].target) for i in batch.ids]
+                refs += task.batch_references(batch, targets)  # as validation during training sees them
                 hyps += task.hypotheses(out, out_lengths, targets, predictor.decoder)
             bar(len(batch.ids) + len(batch.skipped))
     for sid, reason in skipped[:5]:
