@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from forecast.series import read_series
 from suite.cli import main
 from suite.manifest import read_manifest
 
@@ -82,7 +83,7 @@ def test_sine_trains_and_beats_last_value(prepared, capsys):
     assert main(["evaluate", str(model), "--manifest", str(data / "test.jsonl"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     rows = read_manifest(data / "test.jsonl", "series", "target")
-    values = np.loadtxt(data / "series.csv", delimiter=",", skiprows=1)[:, 1]
+    values = read_series(data / "series.csv").values[:, 0]
     last = np.concatenate([np.full(8, values[r.extra["end"] - 1]) for r in rows])
     truth = np.concatenate([r.target for r in rows])
     last_rmse = float(np.sqrt(((last - truth) ** 2).mean()))
