@@ -63,7 +63,7 @@ def _test_start(series, args, horizon: int, path) -> int:
         except (ValueError, TypeError):
             raise SuiteError(f"--test-from {text!r} is not a date") from None
         start = int((series.dates < when).sum())
-    if not 0 < start <= n:
+    if not 0 < start < n:
         raise SuiteError(f"--test-from {text} is outside the series ({series.date_label(0)} .. "
                          f"{series.date_label(n - 1)})", path)
     return start
@@ -134,6 +134,8 @@ def prepare_series(source: str | Path, out: str | Path, *, horizon: int = 12, wi
         splits[name].append(row)
     result: dict = {"series": str(out / "series.csv"), "window": window, "horizon": horizon, "season": season}
     for name, rows in splits.items():
+        if not rows:  # an older run's manifest of this split would look like this run's
+            (out / f"{name}.jsonl").unlink(missing_ok=True)
         result[name] = str(write_manifest(out / f"{name}.jsonl", rows)) if rows else None
         result[f"{name}_windows"] = len(rows)
     if not quiet:

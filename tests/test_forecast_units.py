@@ -224,6 +224,9 @@ def test_bad_csv_gives_one_line_error_and_exit_2(tmp_path, capsys):
     binary = tmp_path / "bin.csv"
     binary.write_bytes(b"\x00\xff\xfe" * 50)
     _one_line_error(capsys, ["prepare", "forecast", str(binary), "--out", str(tmp_path / "o")])
+    long = monthly_csv(tmp_path / "long.csv", seasonal(80), start="2000-01")
+    err = _one_line_error(capsys, ["prepare", "forecast", str(long), "--out", str(tmp_path / "o"), "--test-from", "2030-01"])
+    assert "outside the series (2000-01 .. 2006-08)" in err
     neg = monthly_csv(tmp_path / "neg.csv", np.linspace(-5, 5, 80))
     assert "positive" in _one_line_error(capsys, ["prepare", "forecast", str(neg), "--out", str(tmp_path / "o"), "--log"])
 
