@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from flashlight.lib.text.decoder.kenlm import KenLM as kenlm  # flashlight-text is a declared dependency
+from flashlight.lib.text.dictionary import create_word_dict
 
 from suite.ngram_lm import EOS, UNK, CharNgramLM, NgramLM, build_char_lm, build_word_lm, char_tokens, word_tokens
 from suite.cli import main
@@ -24,9 +26,6 @@ def test_probabilities_sum_to_one(order):
 
 
 def test_arpa_scores_match_in_kenlm(tmp_path):
-    kenlm = pytest.importorskip("flashlight.lib.text.decoder.kenlm").KenLM
-    from flashlight.lib.text.dictionary import create_word_dict
-
     src = tmp_path / "train.jsonl"
     src.write_text("".join(f'{{"text": "{t}"}}\n' for t in TEXTS))
     arpa = tmp_path / "lm.arpa"
@@ -90,9 +89,6 @@ def _arpa_sections(text: str) -> dict[int, list[list[str]]]:
 
 
 def test_word_arpa_has_backoffs_and_kenlm_agrees(tmp_path):
-    kenlm = pytest.importorskip("flashlight.lib.text.decoder.kenlm").KenLM
-    from flashlight.lib.text.dictionary import create_word_dict
-
     src = tmp_path / "train.jsonl"
     src.write_text("".join(f'{{"text": "{t}"}}\n' for t in WORD_TEXTS))
     arpa, words = tmp_path / "w.arpa", tmp_path / "words.txt"

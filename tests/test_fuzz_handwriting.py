@@ -1,13 +1,12 @@
 """Fuzz the ink readers (UNIPEN, InkML, IAM-OnDB XML, JSON): a result or a one-line SuiteError naming the file."""
 from pathlib import Path
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from handwriting import formats
 from suite.errors import SuiteError
 
-formats = pytest.importorskip("handwriting.formats")
 FIX = Path(__file__).parent / "fixtures" / "handwriting"
 SEEDS = {p.suffix: p.read_bytes() for p in [FIX / "line.json", FIX / "line.inkml", FIX / "line.xml"] if p.exists()}
 UNIPEN = sorted((FIX / "unipen").rglob("*.dat")) if (FIX / "unipen").is_dir() else []

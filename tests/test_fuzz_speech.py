@@ -8,9 +8,9 @@ import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from speech import audio
 from suite.errors import SuiteError
 
-audio = pytest.importorskip("speech.audio")
 
 
 def valid(fmt: str) -> bytes:

@@ -1,5 +1,6 @@
 """Fuzz the video loader: random bytes and mutated valid clips give frames or a one-line SuiteError."""
 import os
+
 import cv2
 import numpy as np
 import pytest
@@ -8,11 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from suite.errors import SuiteError
+from video import config, loader
 
 LONG = os.environ.get("SUITE_FUZZ") == "long"  # video decoding is slow: fewer examples than other fuzzers
-
-loader = pytest.importorskip("video.loader")
-config = pytest.importorskip("video.config")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""`suite prepare unipen` on the committed real UNIPEN excerpts."""
+"""`suite prepare unipen` on the committed real UNIPEN excerpts; `suite prepare inkml` with a writer split."""
 import json
 from pathlib import Path
 
@@ -59,3 +59,17 @@ def test_writer_split_is_disjoint_and_stratified_per_contributor():
     assert abs(share["big"] - 0.2) < 0.03 and abs(share["small"] - 0.2) < 0.11
     assert 0.18 < len(valid) / len(records) < 0.22
     assert _split_writers(records, 0.2, seed=0) == (train, valid)
+
+
+def test_prepare_inkml_writer_split(tmp_path, capsys):
+    fix = Path(__file__).parent / "fixtures" / "handwriting"
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(6):
+        text = (fix / "line.inkml").read_text().replace(">hi<", f">hi{i}<")
+        (src / f"w{i}.inkml").write_text(text)
+    assert main(["prepare", "inkml", str(src), "--out", str(tmp_path / "out"), "--valid-writers", "0.3"]) == 0
+    train = [json.loads(x) for x in (tmp_path / "out/train.jsonl").read_text().splitlines()]
+    valid = [json.loads(x) for x in (tmp_path / "out/valid.jsonl").read_text().splitlines()]
+    assert len(train) + len(valid) == 6 and valid
+    assert not {r["writer"] for r in train} & {r["writer"] for r in valid}

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import torch
 import yaml
 
@@ -10,6 +11,7 @@ from suite.data import BucketBatchSampler
 from tests.toy_domain import make_ctc_set
 
 
+@pytest.mark.slow  # two trainings, one with two DDP processes
 def test_two_process_ddp_matches_one_process(tmp_path):
     make_ctc_set(tmp_path / "train", 96, seed=1)
     make_ctc_set(tmp_path / "valid", 16, seed=2)

@@ -13,6 +13,8 @@ import yaml
 from suite.bundle import load_bundle
 from tests.toy_domain import make_ctc_set
 
+pytestmark = pytest.mark.slow  # whole training runs killed and resumed: minutes
+
 
 def suite_cmd(*args):
     return [sys.executable, "-m", "suite.cli", *args]

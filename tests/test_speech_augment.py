@@ -10,7 +10,8 @@ import torch
 
 from speech.augment import add_noise, apply_gain, augment_wave, colored_noise, speed_perturb
 from speech.config import SpeechAugment, SpeechFeatures
-from speech.domain import DOMAIN, estimate_length, load_sample
+from speech.domain import DOMAIN
+from speech.loading import estimate_length, load_sample
 from tests.speech_toy import tone
 
 
@@ -70,4 +71,4 @@ def test_load_sample_applies_augmentation_only_in_training(tmp_path):
                       random.Random(0))
     assert abs(aug.shape[0] - 8000 / 1.2) <= 2
     assert estimate_length(str(tmp_path / "a.wav"), feats) == 8000
-    assert DOMAIN.load is load_sample and DOMAIN.kind == "ctc" and DOMAIN.input_key == "audio"
+    assert DOMAIN.load.resolve() is load_sample and DOMAIN.task == "ctc" and DOMAIN.input_key == "audio"

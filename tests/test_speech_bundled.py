@@ -27,6 +27,7 @@ def test_demo_files_are_transcribed(capsys):
     assert wer(refs, [o["text"] for o in out]) <= 0.2, out
 
 
+@pytest.mark.slow  # 3-7 s files, chunked, with plots
 @needs_model
 def test_librivox_smoke_files_do_not_crash(shared_data, capsys, tmp_path):
     files = sorted(str(p) for p in (shared_data / "speech_smoke").glob("*.wav"))

@@ -60,6 +60,7 @@ def test_missing_package_is_one_line_error(monkeypatch):
         load_pretrained()
 
 
+@pytest.mark.slow  # seven trunks
 def test_earlier_stages(trunk):
     x = torch.randn(1, 3, 96, 128)
     expect = {1: (16, 2), 2: (24, 4), 3: (40, 8), 4: (80, 16), 5: (112, 16), 6: (192, 32), 7: (320, 32)}
@@ -87,6 +88,7 @@ def test_pretrained_weights_recognise_an_imagenet_class(trunk):
     assert logits.softmax(dim=1)[0, 652] > 0.3
 
 
+@pytest.mark.slow  # scripting the whole trunk
 def test_torchscript_and_training_mode(trunk):
     x = torch.randn(1, 3, 70, 90)
     scripted = torch.jit.script(trunk)

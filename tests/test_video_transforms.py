@@ -6,7 +6,8 @@ import random
 import torch
 
 from video.config import VideoAugment, VideoFeatures
-from video.frontend import build_frontend
+from video.frontend import VideoNormalize, build_frontend
+from video.model_config import VideoModel
 from video.transforms import apply_transform
 
 
@@ -42,11 +43,18 @@ def test_train_randomness_follows_rng():
 
 
 def test_frontend_normalises_and_ignores_padding():
-    frontend, dim = build_frontend(VideoFeatures(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)))
-    assert dim == 3
+    norm = VideoNormalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     x = torch.full((2, 3, 3, 4, 4), 255, dtype=torch.uint8)
-    out, lengths = frontend(x, torch.tensor([3, 1]))
+    out, lengths = norm(x, torch.tensor([3, 1]))
     assert torch.allclose(out[0], torch.ones_like(out[0]))
     assert torch.equal(out[1, 1:], torch.zeros_like(out[1, 1:])) and lengths.tolist() == [3, 1]
-    alone, _ = frontend(x[1:, :1], torch.tensor([1]))
-    assert torch.equal(alone[0], out[1, :1])
+    # the whole frontend (normaliser + per-frame CNN): a clip's features do not depend on the batch's padding
+    frontend, dim = build_frontend(VideoFeatures(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+                                   model=VideoModel(cnn="small", cnn_channels=8, spatial_grid=2, feature_dim=16))
+    frontend.eval()
+    g = torch.Generator().manual_seed(1)
+    clips = torch.randint(0, 256, (2, 3, 3, 16, 16), dtype=torch.uint8, generator=g)
+    feats, lengths = frontend(clips, torch.tensor([3, 1]))
+    assert feats.shape == (2, 3, dim) and lengths.tolist() == [3, 1]
+    alone, _ = frontend(clips[1:, :1], torch.tensor([1]))
+    torch.testing.assert_close(alone[0], feats[1, :1])
