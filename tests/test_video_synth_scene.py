@@ -142,3 +142,13 @@ def test_bad_scene_arguments(tmp_path, capsys, extra, message):
     assert main(["synth", "video", "--out", str(tmp_path), "--per-class", "1"] + extra) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_synth_arguments_name_what_the_generator_has():
+    """video/synth_args.py keeps the names without importing the generator: they must not drift."""
+    from video import synth_args
+    from video.actions import ACTIONS
+    from video.scene import BACKGROUNDS, SCENES
+
+    assert list(synth_args.ACTIONS) == list(ACTIONS)
+    assert list(synth_args.SCENES) == list(SCENES) and tuple(synth_args.BACKGROUNDS) == tuple(BACKGROUNDS)

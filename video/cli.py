@@ -5,7 +5,13 @@ import argparse
 
 from suite.cli_tools import add_predict_command, example_epilog
 
-from .synth import add_synth_args, run_synth  # noqa: E402 - loaded only for video's own commands
+from .synth_args import add_synth_args
+
+
+def _png(value: str) -> str:
+    from suite.explain import check_png_path  # only when asked: --help imports no torch
+
+    return str(check_png_path(value))
 
 
 def _label_args(p: argparse.ArgumentParser) -> None:
@@ -15,6 +21,9 @@ def _label_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timeline", action="store_true",
                    help="label a sliding window along the video and print segments (start, end, label, confidence)")
     g.add_argument("--plot", metavar="PNG", help="draw class probabilities over time (with several files: NAME_<clip>.png each)")
+    g.add_argument("--explain", metavar="PNG", type=_png,
+                   help="draw the frames the model saw with how much the label relies on each (integrated "
+                        "gradients; with several files: PNG-<name>.png each)")
     g.add_argument("--window", type=float, help="sliding window in seconds (default: the model's window_seconds)")
     g.add_argument("--stride", type=float, help="window step in seconds (default: half the window)")
 
@@ -32,4 +41,11 @@ def add_commands(sub, kinds) -> None:
                               "  suite synth video --out data/cluttered --scene cluttered --fps 25 --seconds 2 4 --size 128"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_synth_args(p)
-    p.set_defaults(func=lambda args: run_synth(args) and 0)
+    p.set_defaults(func=_run_synth)
+
+
+def _run_synth(args) -> int:
+    from .synth import run_synth  # OpenCV and numpy: only when generating
+
+    run_synth(args)
+    return 0
