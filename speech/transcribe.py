@@ -37,7 +37,8 @@ def _chunk_tokens(hyp, chunk: Chunk, sr: int, spf: float) -> tuple[list[int], li
 
 
 def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool = False, plot: str | None = None,
-            max_seconds: float = 30.0, split: str = "pause", overlap: float = 2.0, **_) -> list[dict]:
+            max_seconds: float = 30.0, split: str = "pause", overlap: float = 2.0, explain: str | None = None,
+            **_) -> list[dict]:
     """Transcribe each file; files over ``max_seconds`` are cut at pauses or into overlapping chunks."""
     if max_seconds <= 0 or overlap < 0:
         raise SuiteError("--max-seconds must be positive and --overlap non-negative")
@@ -72,6 +73,7 @@ def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool 
                 hi = min(int(n), int(round((c.keep_end - c.start) / sr / spf)))
                 res.posteriors.append((c.start / sr + lo * spf, lp[lo:hi].exp().cpu().numpy()))
     plots = _plot_paths(plot, list(waves)) if plot else {}
+    explain_paths = _plot_paths(explain, list(waves)) if explain else {}
     for f, res in found.items():
         text, words = words_with_times(res.tokens, res.times, predictor.vocab, spf)
         # mean posterior of the emitted characters: low on speech unlike the training data (see docs/speech.md)
@@ -85,8 +87,25 @@ def predict(predictor, files: list[str], batch_size: int = 16, timestamps: bool 
             from .plots import plot_alignment
 
             out["plot"] = str(plot_alignment(predictor, waves[f], res.posteriors, text, plots[f]))
+        if explain:
+            first = next(c for g, c in jobs if g == f)
+            out["explain"] = str(_explain(predictor, f, waves[f][first.start:first.end], explain_paths[f],
+                                          first.end - first.start < len(waves[f])))
         results.append(out)
     return results  # Predictor.predict puts them in input order
+
+
+def _explain(predictor, file: str, wave: np.ndarray, out_png: Path, chunked: bool) -> Path:
+    """Integrated-gradients relevance of each frame for the transcript, drawn under the spectrogram."""
+    from suite.explain import explain
+
+    from .explain_plot import draw_explanation
+
+    e = explain(predictor, [torch.from_numpy(wave)])[0]
+    sr = predictor.config.features.sample_rate
+    note = f"first {len(wave) / sr:.1f} s" if chunked else ""
+    return draw_explanation(file, wave, e.relevance, e.result, out_png, sample_rate=sr,
+                            seconds_per_step=e.seconds_per_step, note=note)
 
 
 def _plot_paths(plot: str, files: list[str]) -> dict[str, Path]:

@@ -109,9 +109,23 @@ def _one(predictor, file: str, *, batch_size: int, top_k: int, clips: int | None
     return result
 
 
+def _explain(predictor, file: str, out_png: str, many: bool) -> str:
+    """Integrated-gradients relevance of each frame of the clip the model sees (the centred TSN clip)."""
+    from suite.explain import explain
+
+    from .explain_plot import draw_explanation
+
+    clip = predictor.load_file(file)
+    e = explain(predictor, [clip])[0]
+    path = Path(out_png)
+    if many:
+        path = path.with_name(f"{path.stem}-{Path(file).stem}.png")
+    return str(draw_explanation(file, clip, e.relevance, e.result, path))
+
+
 def predict(predictor, files: list[str], batch_size: int = 16, top_k: int = 1, clips: int | None = None,
             timeline: bool = False, plot: str | None = None, window: float | None = None,
-            stride: float | None = None, **_) -> list[dict]:
+            stride: float | None = None, explain: str | None = None, **_) -> list[dict]:
     """One result per file; unreadable files give ``{"file", "error"}`` and the rest still run."""
     if clips is not None and clips < 1:
         raise SuiteError("--clips must be at least 1")
@@ -122,6 +136,8 @@ def predict(predictor, files: list[str], batch_size: int = 16, top_k: int = 1, c
         try:
             results.append(_one(predictor, file, batch_size=batch_size, top_k=top_k, clips=clips,
                                 timeline=timeline, plot=plot, window=window, stride=stride, many=len(files) > 1))
+            if explain:
+                results[-1]["explain"] = _explain(predictor, file, explain, many=len(files) > 1)
         except SuiteError as err:
             results.append({"file": file, "error": str(err)})
     return results
