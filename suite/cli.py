@@ -88,6 +88,12 @@ def cmd_lm_tune(args) -> int:
     return 0
 
 
+def cmd_tune(args) -> int:
+    from .tune import run_cli  # optuna is imported by this command only
+
+    return run_cli(args)
+
+
 def cmd_models(args) -> int:
     from .catalog import format_card, list_models
 
@@ -186,6 +192,31 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--allow-outside-paths", action="store_true", help=argparse.SUPPRESS)  # no effect: accepted always
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_lm_tune)
+
+    p = sub.add_parser("tune", **_parser_kwargs(
+        "search a recipe's hyperparameters with Optuna (TPE, pruning); each trial is a run folder OUT/trial-NNN",
+        "suite tune configs/speech-cpu.yaml --space examples/tune/speech-cpu.yaml --set data.train=d/train.jsonl "
+        "--set data.valid=d/valid.jsonl --trials 12 --minutes 60"))
+    p.add_argument("config", help="recipe YAML (see configs/)")
+    p.add_argument("--space", required=True, metavar="SPACE.yaml",
+                   help="keys to search, e.g. 'train.optim.lr: {type: float, low: 1e-4, high: 1e-2, log: true}'")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key in every trial (repeatable)")
+    p.add_argument("--out", metavar="OUT", help="study folder: study.db, trial-NNN/, best.yaml, trials.csv/png "
+                   "(default runs/tune-<config name>); the same command again resumes the study")
+    p.add_argument("--trials", type=int, default=20, help="finished trials the study should hold (default 20)")
+    p.add_argument("--minutes", type=float, help="wall-time cap of this command; no trial trains longer than what is left")
+    p.add_argument("--pruner", choices=["median", "hyperband", "none"], default="median",
+                   help="stop trials whose validations trail the others' (default median)")
+    p.add_argument("--seed", type=int, default=0, help="TPE sampler seed (default 0)")
+    p.add_argument("--startup-trials", type=int, default=3, help="median pruner: trials run to the end first (default 3)")
+    p.add_argument("--warmup-validations", type=int, default=2,
+                   help="validations a trial always gets before it may be pruned (default 2)")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="do not start a new study with the recipe's own values as trial 0")
+    p.add_argument("--keep-checkpoints", action="store_true", help="keep each trial's checkpoints/ (model.pt is kept)")
+    p.add_argument("--verbose", action="store_true", help="show the trials' training output (default: trial-NNN/train.log)")
+    p.epilog += "\n\nexit codes: 0 done; 2 a user error (bad space, config); 3 no trial learned anything"
+    p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser("models", **_parser_kwargs(
         "list the bundled models (and any given model files): what each knows and its measured scores",
