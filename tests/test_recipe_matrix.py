@@ -161,3 +161,35 @@ def test_doc_lists_every_row_and_results(rm):
     assert "**4.0%**" in line and "1200 (time budget)" in line and "405 train / 45 valid" in line
     assert "not run" in next(ln for ln in text.splitlines() if ln.startswith("| speech-an4 |"))
     assert "OMP_NUM_THREADS=1 suite train y" in text and "suite prepare x" in text
+
+
+def test_main_runs_pending_rows_in_parallel_then_skips_them(rm, tmp_path, monkeypatch):
+    results, doc = tmp_path / "results.json", tmp_path / "matrix.md"
+    results.write_text(json.dumps({"benchmarks": {"x": 1}}))
+    calls, built = [], []
+    both_running = threading.Barrier(2, timeout=10)  # two rows at once, or this times out
+
+    def fake_run(row, log):
+        calls.append(row.id)
+        both_running.wait()
+        code = 3 if row.id == "speech-an4" else 0
+        return {"id": row.id, "outcome": rm.outcome_of(code), "exit_code": code, "wall_minutes": 1.0,
+                "test_metric": 0.5, "plateau": code == 3, "commands": {"corpus": [], "train": "t", "evaluate": "e"}}
+
+    monkeypatch.setattr(rm, "run_row", fake_run)
+    monkeypatch.setattr(rm, "build_corpus", lambda c, shared, log: built.append(c.name))
+    argv = ["--rows", "speech-an4", "speech-fsdd-1spk", "--parallel", "2", "--results", str(results), "--doc", str(doc)]
+    assert rm.main(argv) == 0
+    assert sorted(calls) == ["speech-an4", "speech-fsdd-1spk"] and built == ["fsdd-jackson", "an4-all"]
+    saved = json.loads(results.read_text())
+    assert saved["benchmarks"] == {"x": 1}
+    assert set(saved["recipe_matrix"]["rows"]) == {"speech-an4", "speech-fsdd-1spk"}
+    assert "| speech-an4 |" in doc.read_text() and "3 (nothing learned)" in doc.read_text()
+    calls.clear()
+    assert rm.main(argv[:3] + argv[5:]) == 0  # recorded: nothing reruns
+    assert calls == []
+    monkeypatch.setattr(rm, "run_row", lambda row, log: calls.append(row.id) or
+                        {"id": row.id, "outcome": "failed", "exit_code": 1, "wall_minutes": 0.1})
+    assert rm.main(["--rows", "speech-an4", "--force", "--results", str(results), "--doc", str(doc)]) == 1
+    assert calls == ["speech-an4"]
+    assert json.loads(results.read_text())["recipe_matrix"]["rows"]["speech-an4"]["outcome"] == "failed"
