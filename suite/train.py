@@ -178,12 +178,11 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
                                                  cfg.data.train)
     load_fn = None
     if domain.precompute is not None:
-        pre = domain.precompute(domain, module.model, cfg, train_rows + valid_rows, run / "feature_cache", device)
+        # train and valid separately: their ids may repeat across the two manifests
+        pre = domain.precompute(domain, module.model, cfg, train_rows, run / "feature_cache", device)
         if pre is not None:
-            rows, load_fn = pre
-            by_id = {r.id: r for r in rows}
-            train_rows = [by_id[r.id] for r in train_rows if r.id in by_id]
-            valid_rows = [by_id[r.id] for r in valid_rows if r.id in by_id]
+            train_rows, load_fn = pre
+            valid_rows = domain.precompute(domain, module.model, cfg, valid_rows, run / "feature_cache", device)[0]
             train_lengths, module.skip_frontend = None, True
 
     t = cfg.train
