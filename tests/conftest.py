@@ -29,3 +29,14 @@ settings.register_profile("ci", max_examples=60, deadline=30000,  # a hang still
 settings.register_profile("long", max_examples=3000, deadline=20000,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 settings.load_profile(os.environ.get("SUITE_FUZZ", "ci"))
+
+
+# Browser tests start Chromium and a server per module: slow (`make test` runs them, `make test-fast` does
+# not). Marked here because tests/test_serve_browser.py has its own owner; a mark in that file does the same.
+SLOW_MODULES = {"test_serve_browser.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -55,3 +55,20 @@ def tone(seconds: float, sr: int, freq: float = 440.0, channels: int = 1) -> np.
     t = np.arange(int(seconds * sr)) / sr
     wave = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
     return wave if channels == 1 else np.stack([wave] * channels, axis=1)
+
+
+def blend(a: str, b: str, sr: int, rng: random.Random, share_a: float = 0.5) -> np.ndarray:
+    """Words ``a`` and ``b`` spoken at once (their phones overlaid): acoustically between the two."""
+    xa, xb = (np.concatenate([phone(c, sr, rng)[: int(sr * 0.06)] for c in w]) for w in (a, b))
+    n = max(len(xa), len(xb))
+    return (share_a * np.pad(xa, (0, n - len(xa))) + (1 - share_a) * np.pad(xb, (0, n - len(xb)))).astype(np.float32)
+
+
+def context_then_blend(first: str, a: str, b: str, sr: int, seed: int) -> np.ndarray:
+    """A clear word, a pause, then ``blend(a, b)``: only a language model knowing what follows ``first`` can
+    tell which of the two the speaker meant."""
+    rng = random.Random(seed)
+    parts = [np.zeros(int(sr * 0.1), np.float32), *[phone(c, sr, rng) for c in first],
+             np.zeros(int(sr * 0.18), np.float32), blend(a, b, sr, rng), np.zeros(int(sr * 0.2), np.float32)]
+    wave = np.concatenate(parts)
+    return (wave + np.random.default_rng(seed).standard_normal(len(wave)) * 0.003).astype(np.float32)

@@ -1,5 +1,6 @@
 """Every command explains itself with an example; the CLI gives one-line errors and non-zero exit codes."""
 import argparse
+import re
 import subprocess
 import sys
 import time
@@ -54,7 +55,9 @@ def test_command_help_lists_its_own_options(path, capsys):
     assert done.value.code == 0
     text = capsys.readouterr().out
     assert text.startswith(f"usage: suite {' '.join(path)}"), text[:200]
-    missing = [opt for opt in OWN_OPTIONS[path] if opt not in text]
+    # the options listed before the example (an example may use an option the parser no longer has)
+    listed = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", re.split(r"\nexamples?:", text)[0]))
+    missing = [opt for opt in OWN_OPTIONS[path] if opt not in listed]
     assert not missing, f"suite {' '.join(path)} --help does not list {missing}"
     if path[0] != "prepare":  # a dataset format's help is its options; `suite prepare --help` has the example
         assert "example" in text.lower(), f"suite {' '.join(path)} --help has no example"
@@ -89,7 +92,8 @@ def test_domain_command_help_runs_as_a_program_quickly():
                          timeout=120)
     took = time.monotonic() - start
     assert out.returncode == 0, out.stderr
-    assert "--timestamps" in out.stdout and "--max-seconds" in out.stdout
+    options = re.split(r"\nexamples?:", out.stdout)[0]
+    assert "--timestamps" in options and "--max-seconds" in options
     assert took < 60, f"suite transcribe --help took {took:.1f} s"  # ~5 s on an idle machine; generous for CI load
 
 

@@ -32,6 +32,7 @@ def ctc_run(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow  # a training run
 def test_tiny_ctc_task_is_learned(ctc_run, capsys):
     assert main(["evaluate", str(ctc_run / "run/model.pt"), "--manifest", str(ctc_run / "valid/manifest.jsonl"),
                  "--json", "--workers", "0"]) == 0
@@ -40,6 +41,7 @@ def test_tiny_ctc_task_is_learned(ctc_run, capsys):
     assert result["cer"] < 0.05
 
 
+@pytest.mark.slow  # a training run
 def test_run_folder_has_bundle_logs_and_checkpoints(ctc_run):
     run = ctc_run / "run"
     assert (run / "model.pt").is_file() and (run / "config.yaml").is_file()
@@ -48,6 +50,7 @@ def test_run_folder_has_bundle_logs_and_checkpoints(ctc_run):
     assert list((run / "logs/version_0").glob("events.out.tfevents.*"))
 
 
+@pytest.mark.slow  # a training run
 def test_bundle_predicts_from_python(ctc_run):
     model = suite.load(str(ctc_run / "run/model.pt"))
     rows = [json.loads(x) for x in (ctc_run / "valid/manifest.jsonl").read_text().splitlines()][:4]
@@ -62,6 +65,7 @@ def test_bundle_predicts_from_python(ctc_run):
     assert [r["text"] for r in beam.predict(files)] == [r["text"] for r in out[:4]]
 
 
+@pytest.mark.slow  # a training run
 def test_resume_continues_the_step_count(ctc_run):
     run = ctc_run / "run"
     before = torch.load(run / "checkpoints/last.ckpt", weights_only=False)["global_step"]
@@ -86,6 +90,7 @@ def test_corrupt_samples_are_skipped_and_counted(tmp_path, capsys):
     assert suite.load(str(tmp_path / "run/model.pt")).metrics["skipped"] == 2
 
 
+@pytest.mark.slow  # a training run
 def test_tiny_classification_task_is_learned(tmp_path, capsys):
     make_clip_set(tmp_path / "train", 90, seed=1)
     make_clip_set(tmp_path / "valid", 30, seed=2)
@@ -156,6 +161,7 @@ def test_an_infeasible_sample_does_not_poison_the_batch_gradient():
     assert module.infeasible == {"too-short"}
 
 
+@pytest.mark.slow  # a training run
 def test_frozen_cnn_feature_cache_trains_and_is_reused(tmp_path, capsys):
     make_clip_set(tmp_path / "train", 60, seed=1)
     make_clip_set(tmp_path / "valid", 15, seed=2)
@@ -224,6 +230,7 @@ def test_ema_weights_are_validated_checkpointed_bundled_and_resumed(tmp_path, ca
     assert "'train.ema_decay'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a training run
 def test_bundle_reports_the_metrics_of_the_best_checkpoint(ctc_run):
     """model.pt holds best.ckpt's weights, so its metrics are that validation's, not the last epoch's."""
     ckpt = torch.load(ctc_run / "run/checkpoints/best.ckpt", weights_only=False)

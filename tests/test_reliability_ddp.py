@@ -21,7 +21,11 @@ def test_two_process_ddp_matches_one_process(tmp_path):
         "data": {"train": str(tmp_path / "train/manifest.jsonl"), "valid": str(tmp_path / "valid/manifest.jsonl"),
                  "num_workers": 0},
         "model": {"layers": 1, "hidden": 16, "dropout": 0.0},
-        "train": {"max_epochs": 2, "batch_size": 16, "deterministic": True, "accelerator": "cpu"},
+        # min_batches_per_epoch 1: the small-corpus batch rule would shrink the one-process batch (96 samples <
+        # 8 x 16) but not the per-device batch of 8 under DDP (the rule does not count the world size yet), and
+        # the two runs would no longer share a global batch
+        "train": {"max_epochs": 2, "batch_size": 16, "min_batches_per_epoch": 1, "deterministic": True,
+                  "accelerator": "cpu"},
     }))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     run = [sys.executable, "-m", "suite.cli", "train", str(cfg)]
