@@ -36,6 +36,9 @@ def hold_out(rows: list[Row], fraction: float, seed: int, group_by: str | None =
         from .errors import SuiteError
 
         raise SuiteError("cannot hold out a validation part of a one-sample manifest; give data.valid")
+    targets = {repr(r.target) for r in rows}
+    if field is None and len(targets) <= len(rows) / 2:  # labels: every class on both sides
+        return (*stratified(rows, fraction, seed), None)
     random.Random(seed).shuffle(groups)
     target = fraction * len(rows)
     held: set[str] = set()
@@ -51,6 +54,21 @@ def hold_out(rows: list[Row], fraction: float, seed: int, group_by: str | None =
     valid = [r for r in rows if key(r) in held]
     train = [r for r in rows if key(r) not in held]
     return train, valid, field
+
+
+def stratified(rows: list[Row], fraction: float, seed: int) -> tuple[list[Row], list[Row]]:
+    """Per target value, ``fraction`` of its samples held out (at least one when it has two or more)."""
+    rng = random.Random(seed)
+    by_target: dict[str, list[Row]] = {}
+    for r in rows:
+        by_target.setdefault(repr(r.target), []).append(r)
+    held: set[str] = set()
+    for key in sorted(by_target):
+        members = sorted(by_target[key], key=lambda r: r.id)
+        rng.shuffle(members)
+        if len(members) >= 2:
+            held.update(r.id for r in members[:max(1, round(fraction * len(members)))])
+    return [r for r in rows if r.id not in held], [r for r in rows if r.id in held]
 
 
 def write_split(folder: Path, train: list[Row], valid: list[Row], input_key: str, target_key: str) -> tuple[Path, Path]:
@@ -70,7 +88,8 @@ def write_split(folder: Path, train: list[Row], valid: list[Row], input_key: str
 def auto_split(rows: list[Row], cfg, run: Path, domain) -> tuple[list[Row], list[Row]]:
     train, valid, field = hold_out(rows, cfg.data.valid_fraction, cfg.train.seed, cfg.data.group_by)
     t, v = write_split(run / "split", train, valid, domain.input_key, domain.target_key)
-    by = f"by '{field}'" if field else "by sample"
+    by = f"by '{field}'" if field else ("by sample, per label" if {r.target for r in valid} and
+                                        len({repr(r.target) for r in rows}) <= len(rows) / 2 else "by sample")
     print(f"no data.valid: held out {len(valid)} of {len(rows)} training samples for validation ({by}, "
           f"seed {cfg.train.seed}) -> {v.parent}/", file=sys.stderr)
     return train, valid

@@ -154,3 +154,10 @@ def test_init_refuses_a_bundle_of_another_domain(tmp_path, capsys):
     cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC", data={"train": str(tmp_path / "a/manifest.jsonl")})
     assert main(["train", str(cfg), "--out", str(tmp_path / "r"), "--init", "handwriting-en"]) == 2
     assert "--init model is for 'handwriting'" in capsys.readouterr().err
+
+
+def test_hold_out_of_labelled_rows_keeps_every_class_on_both_sides():
+    rows = [Row(f"c{i}", f"/x/{i}.mp4", f"class{i % 8}") for i in range(80)]
+    train, valid, field = hold_out(rows, 0.1, seed=0)
+    assert field is None and len(valid) == 8
+    assert {r.target for r in valid} == {r.target for r in train} == {f"class{k}" for k in range(8)}
