@@ -19,6 +19,7 @@ import math
 import os
 import random
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -161,6 +162,7 @@ def deletion_check(predictor, inputs: Sequence[torch.Tensor], *, fraction: float
             drops = [e.score - s for s in p.score_fn(out, olen).tolist()]
             changed = [_answer(r) != _answer(p.result) for r in predictor.results(out, olen)]
         rows.append({"steps": T, "removed": k, "score": e.score, "top_drop": drops[0],
+                     "completeness_error": abs(e.delta) / max(abs(e.score - e.baseline_score), 1e-9),
                      "random_drop": float(np.mean(drops[1:])), "top_changed": changed[0],
                      "random_changed": float(np.mean(changed[1:])), "answer": _answer(p.result)})
     return rows
@@ -174,7 +176,8 @@ def summarize(rows: list[dict]) -> dict:
             "random_drop": sum(r["random_drop"] for r in rows) / n,
             "top_wins": sum(r["top_drop"] > r["random_drop"] for r in rows) / n,
             "top_changed": sum(r["top_changed"] for r in rows) / n,
-            "random_changed": sum(r["random_changed"] for r in rows) / n}
+            "random_changed": sum(r["random_changed"] for r in rows) / n,
+            "completeness_error": sum(r["completeness_error"] for r in rows) / n}
 
 
 def check_png_path(out: str) -> Path:
@@ -214,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-file", action="store_true", help="also one row per input")
     args = ap.parse_args(argv)
     torch.manual_seed(0)
+    start = time.perf_counter()
     try:
         predictor = load_predictor(args.model, device="cpu")
         inputs, names = [], []
@@ -226,12 +230,17 @@ def main(argv: list[str] | None = None) -> int:
     except SuiteError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    seconds = (time.perf_counter() - start) / max(len(rows), 1)
     if args.per_file:
+        print("| input | answer | steps | drop, top 10% | drop, random 10% |")
         for n, r in zip(names, rows):
             print(f"| {n} | {r['answer']} | {r['steps']} | {r['top_drop']:.2f} | {r['random_drop']:.2f} |")
     s = summarize(rows)
-    print(f"| {args.model} | {s['inputs']} | {s['top_drop']:.2f} | {s['random_drop']:.2f} | "
-          f"{s['top_wins']:.0%} | {s['top_changed']:.0%} | {s['random_changed']:.0%} |")
+    print("| model | baseline | inputs | drop, top 10% | drop, random 10% | top > random | answer changed, top "
+          "| answer changed, random | completeness error | s per input |")
+    print(f"| {args.model} | {args.baseline} | {s['inputs']} | {s['top_drop']:.2f} | {s['random_drop']:.2f} | "
+          f"{s['top_wins']:.0%} | {s['top_changed']:.0%} | {s['random_changed']:.0%} | "
+          f"{s['completeness_error']:.2f} | {seconds:.1f} |")
     return 0
 
 
