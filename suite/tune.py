@@ -289,8 +289,12 @@ def write_csv(study: optuna.Study, keys: list[str], path: Path) -> None:
         dur = seconds(t)
         w.writerow([t.number, t.state.name, "" if t.value is None else f"{t.value:.6g}",
                     "" if dur is None else f"{dur:.1f}", *(t.params.get(k, "") for k in keys),
-                    *(t.user_attrs.get("metrics", {}).get(m, "") for m in metrics), t.user_attrs.get("note", "")])
+                    *(t.user_attrs.get("metrics", {}).get(m, "") for m in metrics), note(t)])
     atomic_write_text(path, buf.getvalue())
+
+
+def note(t: optuna.trial.FrozenTrial) -> str:
+    return "; ".join(n for n in ("recipe values" if t.user_attrs.get("recipe") else "", t.user_attrs.get("note", "")) if n)
 
 
 def plot_trials(study: optuna.Study, path: Path) -> None:
@@ -355,7 +359,7 @@ def print_table(study: optuna.Study, keys: list[str]) -> None:
         table.add_column(name, justify="left" if name == "state" else "right")
     for t in study.get_trials(deepcopy=False):
         dur = seconds(t)
-        cells = [str(t.number), t.state.name + (" (nothing learned)" if "verdict" in t.user_attrs else ""),
+        cells = [f"{t.number}{' (recipe)' if t.user_attrs.get('recipe') else ''}", t.state.name + (" (nothing learned)" if "verdict" in t.user_attrs else ""),
                  "" if t.value is None else f"{t.value:.4f}", *(_short(t.params.get(k, "")) for k in keys),
                  "" if dur is None else f"{dur:.0f}"]
         table.add_row(*cells, style="bold green" if best is not None and t.number == best.number else None)
@@ -399,7 +403,7 @@ def enqueue_baseline(study: optuna.Study, cfg, params: list[Param]) -> None:
     values = {p.key: recipe_value(cfg, p.key) for p in params}
     values = {k: v for k, v in values.items() if next(p for p in params if p.key == k).contains(v)}
     if values:
-        study.enqueue_trial(values, user_attrs={"note": "recipe"})
+        study.enqueue_trial(values, user_attrs={"recipe": True})
 
 
 def run_trial(trial: optuna.Trial, config_path: str, overrides: list[str], params: list[Param], raw: dict,
