@@ -128,5 +128,11 @@ class ClassifyTask(Task):
                  "top_k": [[targets.labels[int(j)], round(float(q), 4)] for q, j in zip(p, i)]}
                 for p, i in zip(top.values, top.indices)]
 
+    def explanation_score(self, out, out_lengths, targets, decoder):
+        """For suite.explain: a scorer of output batches against the answer read from ``out`` (one sample)."""
+        from ..explain_scores import classify_score
+
+        return classify_score(out, out_lengths, targets, decoder)
+
 
 TASK = ClassifyTask()

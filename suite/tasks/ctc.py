@@ -179,6 +179,12 @@ class CTCTask(Task):
         conf = path_confidence(out, out_lengths, hyps)
         return [{"text": h.text, "confidence": c} for h, c in zip(hyps, conf)]
 
+    def explanation_score(self, out, out_lengths, targets, decoder):
+        """For suite.explain: a scorer of output batches against the answer read from ``out`` (one sample)."""
+        from ..explain_scores import ctc_score
+
+        return ctc_score(out, out_lengths, targets, decoder)
+
 
 def path_confidence(log_probs, lengths, hyps) -> list[float]:
     """Mean posterior of the emitted tokens on their frames (0 when nothing is emitted), per sample in [0, 1]."""
