@@ -233,6 +233,7 @@ class PruneOnValidation(L.Callback):
     def __init__(self, trial: optuna.Trial):
         self.trial = trial
         self.validations = 0
+        self.steps = 0  # optimizer steps at the latest validation (a pruned trial's csv row shows them)
         self.interrupted = False
 
     def on_validation_end(self, trainer, pl_module):
@@ -243,6 +244,7 @@ class PruneOnValidation(L.Callback):
             return
         step = self.validations
         self.validations += 1
+        self.steps = trainer.global_step
         self.trial.report(float(value), step)
         if self.trial.should_prune():
             raise optuna.TrialPruned(f"pruned at validation {step + 1} ({METRIC} {float(value):.4f})")
@@ -284,17 +286,19 @@ def write_csv(study: optuna.Study, keys: list[str], path: Path) -> None:
     metrics = sorted({m for t in trials for m in t.user_attrs.get("metrics", {}) if m != METRIC})
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["number", "state", "value", "duration_s", *keys, *metrics, "note"])
+    w.writerow(["number", "state", "value", "duration_s", "steps", *keys, *metrics, "note"])
     for t in trials:
         dur = seconds(t)
         w.writerow([t.number, t.state.name, "" if t.value is None else f"{t.value:.6g}",
-                    "" if dur is None else f"{dur:.1f}", *(t.params.get(k, "") for k in keys),
+                    "" if dur is None else f"{dur:.1f}", t.user_attrs.get("steps", ""),
+                    *(t.params.get(k, "") for k in keys),
                     *(t.user_attrs.get("metrics", {}).get(m, "") for m in metrics), note(t)])
     atomic_write_text(path, buf.getvalue())
 
 
 def note(t: optuna.trial.FrozenTrial) -> str:
-    return "; ".join(n for n in ("recipe values" if t.user_attrs.get("recipe") else "", t.user_attrs.get("note", "")) if n)
+    parts = ("recipe values" if t.user_attrs.get("recipe") else "", t.user_attrs.get("note", ""))
+    return "; ".join(p for p in parts if p)
 
 
 def plot_trials(study: optuna.Study, path: Path) -> None:
@@ -355,15 +359,27 @@ def print_table(study: optuna.Study, keys: list[str]) -> None:
 
     best = best_trial(study)
     table = Table(title=f"study {study.study_name}: {METRIC}, lower is better")
-    for name in ("trial", "state", METRIC, *keys, "seconds"):
+    for name in ("trial", "state", METRIC, *keys, "steps", "seconds"):
         table.add_column(name, justify="left" if name == "state" else "right")
     for t in study.get_trials(deepcopy=False):
         dur = seconds(t)
-        cells = [f"{t.number}{' (recipe)' if t.user_attrs.get('recipe') else ''}", t.state.name + (" (nothing learned)" if "verdict" in t.user_attrs else ""),
+        cells = [f"{t.number}{' (recipe)' if t.user_attrs.get('recipe') else ''}",
+                 t.state.name + (" (nothing learned)" if "verdict" in t.user_attrs else ""),
                  "" if t.value is None else f"{t.value:.4f}", *(_short(t.params.get(k, "")) for k in keys),
-                 "" if dur is None else f"{dur:.0f}"]
+                 str(t.user_attrs.get("steps", "")), "" if dur is None else f"{dur:.0f}"]
         table.add_row(*cells, style="bold green" if best is not None and t.number == best.number else None)
     Console(width=max(100, 14 * (len(keys) + 4))).print(table)
+
+
+def trial_line(study: optuna.Study, number: int, took: float) -> str:
+    """The line printed after each trial: its state, value, values, time and the best so far."""
+    t = next(t for t in reversed(study.get_trials(deepcopy=False)) if t.number == number)
+    best = best_trial(study)
+    value = "" if t.value is None else f" {METRIC} {t.value:.4f}"
+    values = ", ".join(f"{k}={_short(v)}" for k, v in t.params.items())
+    note = f"  [{t.user_attrs['note']}]" if t.user_attrs.get("note") else ""
+    return (f"trial {number}: {t.state.name}{value} ({values}) {took:.0f} s{note}" +
+            (f"; best: trial {best.number} {best.value:.4f}" if best else ""))
 
 
 def _short(value) -> str:
@@ -433,7 +449,7 @@ def run_trial(trial: optuna.Trial, config_path: str, overrides: list[str], param
             except NothingLearned as err:
                 bundle, attrs["verdict"] = run / "model.pt", str(err)
             except optuna.TrialPruned as err:
-                attrs["note"] = str(err)
+                attrs["note"], attrs["steps"] = str(err), pruner.steps
                 return "PRUNED", None, attrs
             except SuiteError as err:
                 if pruner.interrupted:
@@ -521,12 +537,7 @@ def tune(config_path: str, space_path: str, out: str | None = None, trials: int 
             if state != "FAIL":
                 durations.append(took)
             fails = fails + 1 if state == "FAIL" else 0
-            frozen = next(t for t in reversed(study.get_trials(deepcopy=False)) if t.number == trial.number)
-            best = best_trial(study)
-            shown = "" if frozen.value is None else f" {METRIC} {frozen.value:.4f}"
-            print(f"trial {trial.number}: {state}{shown} ({', '.join(f'{k}={_short(v)}' for k, v in frozen.params.items())})"
-                  f" {took:.0f} s" + (f"  [{attrs['note']}]" if attrs.get("note") else "") +
-                  (f"; best: trial {best.number} {best.value:.4f}" if best else ""), file=sys.stderr)
+            print(trial_line(study, trial.number, took), file=sys.stderr)
             write_reports(study, keys, raw, config_path, out_dir)
             if fails >= MAX_FAILS_IN_A_ROW:
                 raise SuiteError(f"{fails} trials in a row failed; the last: {attrs.get('note')}")
@@ -547,7 +558,8 @@ def run_cli(args) -> int:
     best = best_trial(study)
     if best is None:
         raise SuiteError("no trial finished; see the trials' train.log", out)
-    print(f"best: trial {best.number}, {METRIC} {best.value:.4f}: {' '.join('--set ' + s for s in assignments(best.params))}")
+    sets = " ".join("--set " + s for s in assignments(best.params))
+    print(f"best: trial {best.number}, {METRIC} {best.value:.4f}: {sets}")
     print(f"wrote {out / 'best.yaml'}, {out / 'trials.csv'}, {out / 'trials.png'}; "
           f"train it with: suite train {out / 'best.yaml'} --out runs/best")
     if "verdict" in best.user_attrs:

@@ -116,6 +116,7 @@ def test_the_median_pruner_stops_trials_that_trail(toy, tmp_path):
     assert main(["tune", str(cfg), "--space", str(sp), "--out", str(out), "--set", "train.optim.lr=0.05",
                  "--trials", "3", "--pruner", "median", "--startup-trials", "1", "--warmup-validations", "1"]) == 0
     states = {r["number"]: r["state"] for r in rows(out)}
+    assert all(int(r["steps"]) > 0 for r in rows(out))
     assert states["0"] == "COMPLETE" and "PRUNED" in states.values(), states
     study = optuna.load_study(study_name="toy", storage=f"sqlite:///{out / 'study.db'}")
     pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
