@@ -16,6 +16,10 @@ def _parser_kwargs(help: str, example: str) -> dict:
 
 
 def cmd_train(args) -> int:
+    from pathlib import Path
+
+    if not Path(args.config).is_file():  # before importing the trainer (Lightning): a typo answers at once
+        raise SuiteError("config file not found", args.config)
     from .train import train
 
     train(args.config, args.set or [], args.out, resume=args.resume, init=args.init)

@@ -186,17 +186,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
             train_lengths, module.skip_frontend = None, True
 
     t = cfg.train
-    batch_size = effective_batch_size(len(train_rows), t.batch_size, t.min_batches_per_epoch, t.min_batch_size)
-    if batch_size != t.batch_size:
-        print(f"note: {len(train_rows)} training samples: batch size {batch_size} instead of {t.batch_size} "
-              f"(train.min_batches_per_epoch {t.min_batches_per_epoch})", file=sys.stderr)
     tty = sys.stderr.isatty()
-    # the plan needs the loader length, which needs the trainer's rank: build a throwaway sampler first
-    per_epoch = len(BucketBatchSampler([1] * len(train_rows), batch_size, shuffle=False))
-    total = planned_steps(per_epoch, t.max_epochs, t.max_steps, t.min_steps)
-    module.planned_steps = total
-    max_epochs = min(t.max_epochs, epochs_for(total, per_epoch)) if t.max_steps > 0 else t.max_epochs
-    max_epochs = max(max_epochs, epochs_for(t.min_steps, per_epoch))
 
     checkpointer = AtomicCheckpoint(ckpt_dir, t.checkpoint_every_steps)
     extra_callbacks = callbacks
@@ -217,7 +207,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         accelerator="gpu" if device.type == "cuda" else "cpu",
         devices=t.devices, num_nodes=t.num_nodes, strategy=t.strategy,
         precision=lightning_precision(t.precision, device),
-        max_epochs=max_epochs, max_steps=t.max_steps,
+        max_epochs=t.max_epochs, max_steps=t.max_steps,  # max_epochs is set from the plan below
         max_time={"minutes": t.max_minutes} if t.max_minutes else None,
         gradient_clip_val=t.grad_clip, deterministic=t.deterministic,
         check_val_every_n_epoch=t.val_every_epochs, log_every_n_steps=t.log_every_steps,
@@ -225,6 +215,19 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         enable_checkpointing=False, use_distributed_sampler=False, default_root_dir=run,
         num_sanity_val_steps=0,
     )
+    # the small-corpus rule applies to the global batch (all processes), so N processes train like one
+    world = trainer.world_size
+    global_batch = effective_batch_size(len(train_rows), t.batch_size * world, t.min_batches_per_epoch,
+                                        t.min_batch_size * world)
+    batch_size = max(1, global_batch // world)
+    if batch_size != t.batch_size:
+        print(f"note: {len(train_rows)} training samples: batch size {batch_size} instead of {t.batch_size} "
+              f"(train.min_batches_per_epoch {t.min_batches_per_epoch})", file=sys.stderr)
+    per_epoch = len(BucketBatchSampler([1] * len(train_rows), batch_size, shuffle=False, world_size=world))
+    total = planned_steps(per_epoch, t.max_epochs, t.max_steps, t.min_steps)
+    module.planned_steps = total
+    max_epochs = min(t.max_epochs, epochs_for(total, per_epoch)) if t.max_steps > 0 else t.max_epochs
+    trainer.fit_loop.max_epochs = max(max_epochs, epochs_for(t.min_steps, per_epoch))
     train_dl, valid_dl = make_loaders(cfg, domain, targets, task, train_rows, valid_rows, device, batch_size,
                                       rank=trainer.global_rank, world=trainer.world_size,
                                       train_lengths=train_lengths, load_fn=load_fn)

@@ -21,11 +21,9 @@ def test_two_process_ddp_matches_one_process(tmp_path):
         "data": {"train": str(tmp_path / "train/manifest.jsonl"), "valid": str(tmp_path / "valid/manifest.jsonl"),
                  "num_workers": 0},
         "model": {"layers": 1, "hidden": 16, "dropout": 0.0},
-        # min_batches_per_epoch 1: the small-corpus batch rule would shrink the one-process batch (96 samples <
-        # 8 x 16) but not the per-device batch of 8 under DDP (the rule does not count the world size yet), and
-        # the two runs would no longer share a global batch
-        "train": {"max_epochs": 2, "batch_size": 16, "min_batches_per_epoch": 1, "deterministic": True,
-                  "accelerator": "cpu"},
+        # 96 samples < 8 x 16: the small-corpus rule shrinks the batch; it applies to the global batch, so one
+        # process (batch 16 -> 12) and two (8 each -> 6 each) still train on the same global batches
+        "train": {"max_epochs": 2, "batch_size": 16, "deterministic": True, "accelerator": "cpu"},
     }))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     run = [sys.executable, "-m", "suite.cli", "train", str(cfg)]
@@ -36,7 +34,7 @@ def test_two_process_ddp_matches_one_process(tmp_path):
     assert ddp.returncode == 0, ddp.stderr[-2000:]
     one = torch.load(tmp_path / "one/checkpoints/last.ckpt", weights_only=False)
     two = torch.load(tmp_path / "two/checkpoints/last.ckpt", weights_only=False)
-    assert one["global_step"] == two["global_step"] == 12
+    assert one["global_step"] == two["global_step"] == 16  # 8 global batches of 12 an epoch
     for k, v in one["state_dict"].items():
         torch.testing.assert_close(two["state_dict"][k], v, atol=1e-5, rtol=1e-4)
 
