@@ -57,6 +57,7 @@ def test_help_imports_no_torch_torchvision_or_opencv(argv):
     (["transcribe", "examples/speech/jackson_9-0-6.wav"], "jackson_9-0-6.wav"),
     (["read", "examples/handwriting/line1.json"], "line1.json"),
 ], ids=["transcribe", "read"])
+@pytest.mark.slow  # runs a model in a fresh process (~10 s)
 def test_inference_imports_neither_torchvision_nor_opencv(argv, expect):
     res = probe(RUN_PROBE, argv)
     assert res["code"] == 0 and expect in res["output"], res

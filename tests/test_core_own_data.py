@@ -99,6 +99,7 @@ def test_shuffled_labels_end_with_the_verdict_and_its_exit_code(tmp_path, capsys
     assert "learned nothing" in capsys.readouterr().err  # inference warns once
 
 
+@pytest.mark.slow
 def test_a_dozen_utterances_leave_the_ctc_plateau_with_the_default_schedule(tmp_path, capsys):
     """12 utterances used to mean two batches an epoch and an early stop on the blank plateau."""
     make_ctc_set(tmp_path / "train", 12, seed=1)
@@ -116,6 +117,7 @@ def test_a_dozen_utterances_leave_the_ctc_plateau_with_the_default_schedule(tmp_
 
 
 # --- fine-tuning from a bundle ------------------------------------------------------------------------
+@pytest.mark.slow
 def test_init_fine_tunes_a_bundle_and_maps_its_vocabulary(tmp_path, capsys):
     make_ctc_set(tmp_path / "a", 60, seed=1, alphabet="abcd")
     make_ctc_set(tmp_path / "av", 12, seed=2, alphabet="abcd")
