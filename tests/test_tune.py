@@ -69,7 +69,7 @@ def test_a_bad_space_is_one_line_and_exit_2_before_any_trial(toy, tmp_path, caps
     assert not out.exists()
 
 
-@pytest.mark.slow  # three 64-step trainings: ~10 s alone, ~25 s on a busy 2-core machine
+@pytest.mark.slow  # three 64-step trainings: 9 s on an idle 2-core machine, 25 s on a busy one
 def test_the_search_beats_the_recipe_and_a_rerun_resumes_the_study(toy, tmp_path, capsys):
     """Trial 0 is the recipe (lr 1e-5, learns next to nothing); TPE draws larger rates that learn."""
     _, cfg = toy
