@@ -149,13 +149,16 @@ def build_config(raw: dict, source: str = "config"):
         raise SuiteError(describe_validation_error(err, source)) from None
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None):
-    path = Path(path)
+def read_yaml(path: str | Path, what: str = "config file") -> Any:
+    """A YAML file's content; a missing or unreadable file is a one-line SuiteError naming it."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SuiteError("config file not found", path) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise SuiteError(f"{what} not found", path) from None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as err:
         raise SuiteError(f"not valid YAML ({str(err).splitlines()[0]})", path) from None
-    raw = apply_overrides(raw or {}, overrides or [])
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None):
+    raw = apply_overrides(read_yaml(path) or {}, overrides or [])
     return build_config(raw, source=str(path))

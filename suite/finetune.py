@@ -53,15 +53,7 @@ def load_init_weights(model: torch.nn.Module, task, bundle: dict, old_targets, n
         else:
             state[key] = old
     model.load_state_dict(state)
-    return [s for s, m in zip(_symbols(new_targets), mapping) if m is None]
-
-
-def _symbols(targets) -> list[str]:
-    state = targets.state()
-    names = next((v for v in state.values() if isinstance(v, list)), None)
-    if names is None or len(names) not in (targets.n_out, targets.n_out - 1):
-        return [str(i) for i in range(targets.n_out)]
-    return (["<blank>"] if len(names) == targets.n_out - 1 else []) + [str(n) for n in names]
+    return [s for s, m in zip(new_targets.output_names(), mapping) if m is None]
 
 
 def note_new(new: list[str], source: str) -> None:

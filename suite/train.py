@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 
 from .bundle import save_bundle
 from .callbacks import AtomicCheckpoint, EpochSummary, PlateauAwareEarlyStopping, val_metrics
-from .config import apply_overrides, build_config
+from .config import apply_overrides, build_config, read_yaml
 from .data import BucketBatchSampler, ManifestDataset, ResumableLoader, collate
 from .device import lightning_precision, pin_memory, select_device
 from .ema import EMA
@@ -103,13 +103,7 @@ def quiet_lightning() -> None:
 
 
 def read_config(config_path: str, overrides: list[str], init_bundle: dict | None):
-    try:
-        raw = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SuiteError("config file not found", config_path) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise SuiteError(f"not valid YAML ({str(err).splitlines()[0]})", config_path) from None
-    raw = apply_overrides(raw or {}, overrides)
+    raw = apply_overrides(read_yaml(config_path) or {}, overrides)
     if init_bundle is not None:
         from .finetune import init_config
 

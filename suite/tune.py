@@ -28,7 +28,7 @@ import optuna
 import torch
 import yaml
 
-from .config import apply_overrides, build_config
+from .config import apply_overrides, build_config, read_yaml
 from .errors import SuiteError
 from .io import atomic_write_bytes, atomic_write_text
 from .train import NothingLearned, train
@@ -150,12 +150,7 @@ def parse_param(key, spec) -> Param:
 
 def read_space(path: str | Path) -> list[Param]:
     """The space file: ``KEY: {type: float|int|categorical, ...}`` per line; SuiteError naming the bad key."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SuiteError("space file not found", path) from None
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as err:
-        raise SuiteError(f"not valid YAML ({str(err).splitlines()[0]})", path) from None
+    raw = read_yaml(path, "space file")
     if not isinstance(raw, dict) or not raw:
         raise SuiteError("a space is a YAML mapping of config keys to ranges, e.g. "
                          "'train.optim.lr: {type: float, low: 1e-4, high: 1e-2, log: true}'", path)
@@ -184,12 +179,7 @@ def assignments(params: dict) -> list[str]:
 
 
 def read_raw(config_path: str | Path, overrides: list[str]) -> dict:
-    try:
-        raw = yaml.safe_load(Path(config_path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SuiteError("config file not found", config_path) from None
-    except (OSError, yaml.YAMLError, UnicodeDecodeError) as err:
-        raise SuiteError(f"not valid YAML ({str(err).splitlines()[0]})", config_path) from None
+    raw = read_yaml(config_path)
     return apply_overrides(raw if isinstance(raw, dict) else {}, overrides)
 
 

@@ -51,6 +51,10 @@ class TargetSpace(ABC):
         """For fine-tuning: for each output row of ``new``, the row of this space it continues (None: fresh)."""
         return [None] * new.n_out
 
+    def output_names(self) -> list[str]:
+        """A name per output row (for messages such as fine-tuning's list of fresh outputs)."""
+        return [str(i) for i in range(self.n_out)]
+
     def describe(self) -> str:
         return f"{self.n_out} outputs"
 

@@ -50,6 +50,9 @@ class LabelSet(TargetSpace):
     def mapping(self, new: "LabelSet") -> list[int | None]:
         return [self.index.get(c) for c in new.labels]
 
+    def output_names(self) -> list[str]:
+        return list(self.labels)
+
     def describe(self) -> str:
         return f"{len(self.labels)} classes"
 

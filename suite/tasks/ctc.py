@@ -81,6 +81,9 @@ class Vocabulary(TargetSpace):
         old = {c: i + 1 for i, c in enumerate(self.symbols)}
         return [0] + [old.get(c) for c in new.symbols]  # the blank continues the blank
 
+    def output_names(self) -> list[str]:
+        return ["<blank>"] + self.symbols
+
     def describe(self) -> str:
         return f"{len(self.symbols)} characters"
 
