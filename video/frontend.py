@@ -32,7 +32,8 @@ class VideoFrontend(nn.Module):
         super().__init__()
         self.normalize = VideoNormalize(features.mean, features.std)
         self.frames = FrameEncoder(model.cnn, model.cnn_weights, model.cnn_channels, model.spatial_grid,
-                                   model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks)
+                                   model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
+                                   model.cnn_layer, model.cnn_weights_sha256)
         self.freeze_cnn = model.freeze_cnn
         if self.freeze_cnn:
             self.frames.freeze()

