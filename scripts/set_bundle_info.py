@@ -1,14 +1,17 @@
 """Write a model's card into its bundle: a one-line description and measured scores (shown by `suite models`).
 
     python scripts/set_bundle_info.py MODEL.pt --description "..." --score "test WER=0.087" [--score ...]
+        [--decode decoder=beam --decode lm=NAME.arpa ...]
 
-The bundle is re-saved in the current layout (older bundles are upgraded); weights are unchanged.
+The bundle is re-saved in the current layout (older bundles are upgraded); weights are unchanged. `--decode`
+sets the bundle's default decoding (a relative `lm`/`lexicon` names a file beside the bundle).
 """
 from __future__ import annotations
 
 import argparse
 
 from suite.bundle import save_bundle
+from suite.config import build_config
 from suite.inference import read_bundle
 
 
@@ -18,8 +21,19 @@ def main() -> None:
     p.add_argument("--description", required=True)
     p.add_argument("--score", action="append", default=[], metavar="NAME=VALUE",
                    help="a measured score (repeatable); say what set and decoder it was measured on")
+    p.add_argument("--decode", action="append", default=[], metavar="KEY=VALUE",
+                   help="a default of the bundle's decode section (repeatable), checked against the task's config")
     args = p.parse_args()
     b = read_bundle(args.bundle)
+    if args.decode:
+        import yaml
+
+        decode = dict(b["config"].get("decode") or {})
+        for item in args.decode:
+            key, _, value = item.partition("=")
+            decode[key.strip()] = yaml.safe_load(value)
+        b["config"] = {**b["config"], "decode": decode}
+        build_config(b["config"], source=args.bundle)  # a bad key or value fails here, before anything is written
     scores = {}
     for item in args.score:
         name, _, value = item.rpartition("=")
