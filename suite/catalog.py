@@ -10,12 +10,12 @@ def describe(name_or_path: str) -> dict:
     """One model's card: name, path, domain, task, what its outputs are, description, scores, verdict."""
     from .inference import read_bundle, resolve_model
     from .registry import get_domain
-    from .tasks import get_task
+    from .tasks import config_task
 
     path = resolve_model(name_or_path)
     bundle = read_bundle(path)
     domain = get_domain(bundle["config"]["task"], source=str(path))
-    task = get_task(domain.task)
+    task = config_task(domain, bundle["config"].get("objective"), str(path))
     targets = task.load_targets(domain, bundle["targets"])
     info = bundle.get("info") or {}
     metrics = bundle.get("metrics") or {}

@@ -76,13 +76,16 @@ def model_config_class(domain: Domain, task) -> type[StrictModel]:
     return create_model(f"{domain.name.title()}ModelConfig", __base__=(task.model_config, domain.model_config))
 
 
-def config_class(domain: Domain, name: str | None = None) -> type[StrictModel]:
-    """The typed config of a domain; ``name`` is how the config names it (a name or an import path)."""
-    from .tasks import get_task
+def config_class(domain: Domain, name: str | None = None, objective: str | None = None) -> type[StrictModel]:
+    """The typed config of a domain; ``name`` is how the config names it (a name or an import path);
+    ``objective``: the task it trains when not the domain's own (see tasks.config_task)."""
+    from .tasks import config_task
 
     name = name or domain.name
-    task = get_task(domain.task)
+    task = config_task(domain, objective)
     model_cls = model_config_class(domain, task)
+    # the key exists only in configs that set it: configs and bundles without it read as before
+    chosen = {"objective": (Literal[objective], objective)} if objective is not None else {}  # type: ignore[valid-type]
     return create_model(
         f"{domain.name.title()}Config",
         __base__=StrictModel,
@@ -93,6 +96,7 @@ def config_class(domain: Domain, name: str | None = None) -> type[StrictModel]:
         augment=(domain.augment_config, domain.augment_config()),
         train=(TrainConfig, TrainConfig()),
         decode=(task.decode_config, task.decode_config()),
+        **chosen,
     )
 
 
@@ -143,8 +147,14 @@ def build_config(raw: dict, source: str = "config"):
     if task is None:
         raise SuiteError(f"{source}: missing key 'task' (one of the installed domains)")
     domain = get_domain(task, source=source)
+    objective = raw.get("objective")
+    if objective is not None:
+        from .tasks import config_task
+
+        config_task(domain, objective, source)  # a bad value is named before the sections are read
+        objective = str(objective)
     try:
-        return config_class(domain, task).model_validate(raw)
+        return config_class(domain, task, objective).model_validate(raw)
     except ValidationError as err:
         raise SuiteError(describe_validation_error(err, source)) from None
 

@@ -14,7 +14,7 @@ from .device import autocast, select_device
 from .errors import SuiteError
 from .models import build_model
 from .registry import bundled_models, get_domain
-from .tasks import get_task
+from .tasks import config_task
 from .verdict import warn_if_untrained
 
 
@@ -45,7 +45,7 @@ def read_bundle(path: str | Path) -> dict:
     if isinstance(raw.get("data"), dict):
         raw["data"] = {k: v for k, v in raw["data"].items() if k != "test"}  # a section key of old versions
     domain = get_domain(str(raw.get("task")), source=str(path))
-    task = get_task(domain.task)
+    task = config_task(domain, raw.get("objective"), str(path))
     bundle["config"] = task.upgrade_config(raw)
     if domain.upgrade_bundle is not None:
         bundle = domain.upgrade_bundle(bundle)
@@ -66,7 +66,7 @@ class Predictor:
                                                                  if v is not None}}}
         self.config = build_config(raw, source=source)
         self.domain = get_domain(self.config.task)
-        self.task = get_task(self.domain.task)
+        self.task = config_task(self.domain, getattr(self.config, "objective", None))
         self.targets = self.task.load_targets(self.domain, bundle["targets"])
         self.metrics = bundle.get("metrics", {})
         self.info = bundle.get("info", {})

@@ -11,7 +11,7 @@ from .errors import SuiteError
 from .models import build_model
 from .registry import get_domain
 from .schedule import lr_factor
-from .tasks import get_task
+from .tasks import config_task
 
 
 class SuiteModule(L.LightningModule):
@@ -24,7 +24,7 @@ class SuiteModule(L.LightningModule):
 
         self.cfg = build_config(config)
         self.domain = get_domain(self.cfg.task)
-        self.task = get_task(self.domain.task)
+        self.task = config_task(self.domain, getattr(self.cfg, "objective", None))
         self.targets = self.task.load_targets(self.domain, targets)
         self.model = build_model(self.domain, self.task, self.cfg, self.targets)
         self.skip_frontend = False  # set when the domain precomputed the frontend's outputs (feature cache)

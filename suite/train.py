@@ -22,7 +22,7 @@ from .lightning_module import SuiteModule
 from .manifest import read_manifest
 from .registry import get_domain
 from .schedule import effective_batch_size, epochs_for, planned_steps
-from .tasks import get_task
+from .tasks import config_task
 from .verdict import NOTHING_LEARNED, judge, report
 
 
@@ -123,7 +123,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         init_bundle, init_source = read_init(init)
     cfg = read_config(config_path, overrides, init_bundle)
     domain = get_domain(cfg.task)
-    task = get_task(domain.task)
+    task = config_task(domain, getattr(cfg, "objective", None))
     if not cfg.data.train:
         raise SuiteError(f"{config_path}: data.train must name a manifest (e.g. --set data.train=DIR/train.jsonl)")
     run = Path(out or f"runs/{Path(config_path).stem}")

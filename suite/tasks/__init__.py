@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from ..errors import SuiteError
 from .base import NoDecoding, TargetSpace, Task
 
-__all__ = ["Task", "TargetSpace", "NoDecoding", "get_task", "tasks"]
+__all__ = ["Task", "TargetSpace", "NoDecoding", "get_task", "config_task", "tasks"]
 
 
 @lru_cache(maxsize=None)
@@ -36,6 +36,23 @@ def get_task(name: str) -> Task:
         raise SuiteError(f"unknown task '{name}' (installed: {', '.join(sorted(eps)) or 'none'})")
     if not isinstance(task, Task):
         raise SuiteError(f"'{name}' is not a suite.tasks.Task")
+    return task
+
+
+def config_task(domain, objective: str | None = None, source: str = "config") -> Task:
+    """The task a config trains and a bundle runs: its domain's, or the one its optional top-level
+    ``objective`` key names, which must read the same kind of targets (e.g. ``attention`` for ``ctc``)."""
+    own = get_task(domain.task)
+    if objective is None or objective == domain.task:
+        return own
+    bad = f"{source}: bad value for 'objective'"
+    try:
+        task = get_task(str(objective))
+    except SuiteError as err:
+        raise SuiteError(f"{bad}: {err}") from None
+    if own.target_kind is None or task.target_kind != own.target_kind:
+        raise SuiteError(f"{bad}: task '{objective}' cannot stand in for {domain.name}'s '{own.name}' task "
+                         f"(it reads {task.target_kind or 'other'} targets, not {own.target_kind or own.name})")
     return task
 
 

@@ -69,6 +69,9 @@ class Task(ABC):
     error_name: ClassVar[str] = "error"
     # the backbone's output layer (`backbone.<name>.*`): its rows follow the target space when fine-tuning
     output_layer: ClassVar[str] = "head"
+    # what the task reads from a manifest's target ("text", "label", ...): a recipe's `objective:` may swap
+    # a domain's task for another of the same kind (None: no other task stands in for this one)
+    target_kind: ClassVar[str | None] = None
 
     # --- targets -------------------------------------------------------------------------------------
     @abstractmethod

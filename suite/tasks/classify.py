@@ -61,6 +61,7 @@ class ClassifyTask(Task):
     name = "classify"
     model_config = ClassifierModelConfig
     error_name = "1 - accuracy"
+    target_kind = "label"
     output_layer = "classifier"
 
     def fit_targets(self, domain, rows) -> LabelSet:

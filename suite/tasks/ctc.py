@@ -93,6 +93,7 @@ class CTCTask(Task):
     model_config = CTCModelConfig
     decode_config = DecodeConfig
     error_name = "CER"
+    target_kind = "text"
     untrainable_reason = ("have labels longer than the model's output allows "
                           "(CTC needs one frame per character plus one per repeat)")
 

@@ -1,0 +1,179 @@
+"""Attention encoder-decoder (suite.models.attention_decoder, task `attention`, `objective: attention`)."""
+from __future__ import annotations
+
+import json
+import time
+from types import SimpleNamespace
+
+import pytest
+import torch
+import yaml
+
+from suite.cli import main
+from suite.config import build_config
+from suite.errors import SuiteError
+from suite.models.attention_decoder import AttentionEncoderDecoder
+from suite.tasks.attention import TASK, AttentionDecodeConfig, AttentionDecoder
+from suite.tasks.ctc import Vocabulary
+
+SYMBOLS = list("abcdef")
+
+
+def tiny_net(ctc: bool = False, **kw) -> AttentionEncoderDecoder:
+    torch.manual_seed(0)
+    net = AttentionEncoderDecoder(len(SYMBOLS) + 1, len(SYMBOLS), layers=1, hidden=32, decoder_hidden=48,
+                                  embed=16, attention_dim=32, dropout=0.0, ctc=ctc, **kw)
+    net.ctc_weight, net.label_smoothing = (0.3 if ctc else 0.0), 0.0
+    return net
+
+
+def one_hot(ids: list[int]) -> torch.Tensor:
+    """A symbol sequence as one-hot input frames (one frame per symbol)."""
+    return torch.nn.functional.one_hot(torch.tensor(ids), len(SYMBOLS) + 1).float()
+
+
+def batch_of(seqs: list[list[int]], targets: list[list[int]]):
+    x = torch.nn.utils.rnn.pad_sequence([one_hot(s) for s in seqs], batch_first=True)
+    lengths = torch.tensor([len(s) for s in seqs])
+    flat = torch.tensor([t for tgt in targets for t in tgt])
+    return x, lengths, SimpleNamespace(targets=flat, target_lengths=torch.tensor([len(t) for t in targets]),
+                                       ids=[str(i) for i in range(len(seqs))])
+
+
+@pytest.mark.parametrize("attention", ["location", "content"])
+def test_padding_does_not_change_a_sequence(attention):
+    """A sequence alone and inside a longer padded batch: same encoder states, teacher-forced logits, decode."""
+    net = tiny_net(ctc=True, location_channels=10 if attention == "location" else 0).eval()
+    short, long = [1, 2, 3, 4], [5, 6, 1, 2, 3, 4, 5, 6, 1, 2]
+    x1, l1, _ = batch_of([short], [short])
+    xb, lb, _ = batch_of([short, long], [short, long])
+    out1, _ = net(x1, l1)
+    outb, _ = net(xb, lb)
+    assert torch.allclose(out1.enc[0], outb.enc[0, :4], atol=1e-6)
+    y = torch.tensor([[3, 1, 2]])
+    tf1 = net.teacher_forced(out1, y, torch.tensor([3]))
+    tfb = net.teacher_forced(outb, torch.cat([y, torch.tensor([[4, 4, 4]])]), torch.tensor([3, 3]))
+    assert torch.allclose(tf1[0], tfb[0], atol=1e-5)
+    g1, gb = net.greedy(out1, [8]), net.greedy(outb, [8, 8])
+    assert g1[0].tokens == gb[0].tokens and g1[0].frames == gb[0].frames
+    assert net.beam(out1, 0, 3, 8)[0].tokens == net.beam(outb, 0, 3, 8)[0].tokens
+
+
+def test_padded_weights_are_exactly_zero():
+    net = tiny_net().eval()
+    xb, lb, _ = batch_of([[1, 2], [1, 2, 3, 4, 5]], [[1], [1]])
+    out, _ = net(xb, lb)
+    keys, mask, state, ctx, prev = net.start(out.enc, out.lengths)
+    _, _, _, w = net.step(torch.tensor([net.sos, net.sos]), keys, out.enc, mask, state, ctx, prev)
+    assert float(w[0, 2:].abs().sum()) == 0.0 and torch.allclose(w.sum(1), torch.ones(2))
+
+
+@pytest.fixture(scope="module")
+def reverser():
+    """A tiny model trained to reverse random symbol strings: the loss falls and decoding reads the answers."""
+    torch.manual_seed(0)
+    net = tiny_net(ctc=True)
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    gen = torch.Generator().manual_seed(1)
+    losses = []
+    t0 = time.perf_counter()
+    for step in range(300):
+        n = torch.randint(3, 7, (16,), generator=gen).tolist()
+        seqs = [torch.randint(1, len(SYMBOLS) + 1, (k,), generator=gen).tolist() for k in n]
+        x, lengths, b = batch_of(seqs, [s[::-1] for s in seqs])
+        out, olen = net(x, lengths)
+        loss, _ = TASK.loss(out, olen, b)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    return net.eval(), losses, time.perf_counter() - t0
+
+
+def test_loss_falls_and_decoders_reproduce_targets(reverser):
+    net, losses, seconds = reverser
+    assert sum(losses[-20:]) / 20 < 0.25 * sum(losses[:20]) / 20, (losses[:3], losses[-3:])
+    gen = torch.Generator().manual_seed(99)  # unseen strings
+    seqs = [torch.randint(1, len(SYMBOLS) + 1, (k,), generator=gen).tolist() for k in (3, 4, 5, 6, 4, 5, 6, 3)]
+    x, lengths, _ = batch_of(seqs, seqs)
+    out, olen = net(x, lengths)
+    vocab = Vocabulary(SYMBOLS)
+    refs = ["".join(SYMBOLS[i - 1] for i in s[::-1]) for s in seqs]
+    greedy = AttentionDecoder(vocab, AttentionDecodeConfig(decoder="greedy"))(out, olen)
+    beam = AttentionDecoder(vocab, AttentionDecodeConfig(decoder="beam", beam_size=4))(out, olen)
+    joint = AttentionDecoder(vocab, AttentionDecodeConfig(decoder="beam", beam_size=4, ctc_weight=0.3))(out, olen)
+    for hyps in (greedy, beam, joint):
+        assert sum(h.text == r for h, r in zip(hyps, refs)) >= 7, ([h.text for h in hyps], refs)
+    # the attention peak of each output moves backwards over the input: the model reads in reverse
+    assert greedy[3].frames == sorted(greedy[3].frames, reverse=True)
+
+
+def test_beam_width_one_is_greedy(reverser):
+    net = tiny_net(ctc=False).eval()  # untrained: many near-ties, a stricter check than the trained model
+    gen = torch.Generator().manual_seed(5)
+    seqs = [torch.randint(1, len(SYMBOLS) + 1, (k,), generator=gen).tolist() for k in (2, 5, 7, 3)]
+    for model in (net, reverser[0]):
+        x, lengths, _ = batch_of(seqs, seqs)
+        out, _ = model(x, lengths)
+        greedy = model.greedy(out, [9] * len(seqs))
+        for b, g in enumerate(greedy):
+            beam = model.beam(out, b, 1, 9)[0]
+            assert beam.tokens == g.tokens and beam.frames == g.frames
+            assert beam.score == pytest.approx(g.score / (len(g.tokens) + 1), abs=1e-5)
+
+
+def test_bad_objective_is_one_line_error_naming_the_key():
+    with pytest.raises(SuiteError, match=r"^recipe\.yaml: bad value for 'objective': unknown task 'atention'"):
+        build_config({"task": "handwriting", "objective": "atention"}, source="recipe.yaml")
+    with pytest.raises(SuiteError, match=r"'objective': task 'classify' cannot stand in for handwriting's 'ctc'"):
+        build_config({"task": "handwriting", "objective": "classify"}, source="recipe.yaml")
+    # the attention task's own keys are validated as usual once it is chosen
+    with pytest.raises(SuiteError, match="unknown key 'model.decoder_hiden'"):
+        build_config({"task": "handwriting", "objective": "attention", "model": {"decoder_hiden": 3}})
+    cfg = build_config({"task": "handwriting", "objective": "attention", "model": {"ctc_weight": 0.3}})
+    assert cfg.objective == "attention" and cfg.model.ctc_weight == 0.3 and cfg.decode.length_norm == 1.0
+    assert "objective" not in build_config({"task": "handwriting"}).model_dump()  # old configs unchanged
+
+
+def test_bad_objective_on_the_command_line(tmp_path, capsys):
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text("task: handwriting\nobjective: nope\n")
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'objective'" in err and "Traceback" not in err
+
+
+@pytest.mark.slow  # ~40 s: trains a tiny recognizer through the CLI
+def test_train_bundle_round_trip(tmp_path, capsys):
+    """`suite train` with `objective: attention` on synthetic ink, then evaluate/read/suite.load from the bundle."""
+    from suite import load
+    from tests.handwriting_toy import make_corpus
+
+    train = make_corpus(tmp_path / "train", 160, seed=1)
+    valid = make_corpus(tmp_path / "valid", 16, seed=2)
+    cfg = tmp_path / "toy.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "task": "handwriting", "objective": "attention",
+        "data": {"num_workers": 0}, "features": {"spacing": 0.2}, "augment": {"prob": 0.0},
+        "model": {"subsample": 2, "layers": 1, "hidden": 64, "dropout": 0.0, "decoder_hidden": 64,
+                  "ctc_weight": 0.3, "label_smoothing": 0.0},
+        "train": {"max_epochs": 30, "batch_size": 16, "early_stop_patience": None, "checkpoint_every_steps": None,
+                  "optim": {"lr": 0.01, "warmup_steps": 10, "weight_decay": 0.0, "schedule": "constant"}},
+        "decode": {"decoder": "beam", "beam_size": 3},
+    }))
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run"), "--set", f"data.train={train}",
+                 "--set", f"data.valid={valid}"]) == 0
+    bundle = tmp_path / "run" / "model.pt"
+    capsys.readouterr()
+    assert main(["evaluate", str(bundle), "--manifest", str(valid), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["samples"] == 16 and result["cer"] <= 0.3, result
+    p = load(str(bundle))
+    assert p.task.name == "attention" and p.config.decode.decoder == "beam"
+    files = [str(tmp_path / "valid" / "ink" / f"{i:04d}.json") for i in range(4)]
+    out = p.predict(files)
+    refs = [json.loads(open(f).read())["text"] for f in files]
+    assert sum(o["text"] == r for o, r in zip(out, refs)) >= 2, (out, refs)
+    assert all(0 <= o["confidence"] <= 1 for o in out)
+    assert main(["read", "--model", str(bundle), files[0], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["text"] == out[0]["text"]
