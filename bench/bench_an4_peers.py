@@ -82,7 +82,7 @@ def run(quick: bool = False) -> dict:
         return skipped(f"model {MODEL}: {e}")
     files, refs = references(manifest, 20 if quick else None)
     seconds = audio_seconds(files)
-    greedy, t_greedy = ours(files, decoder="greedy", lm=None, lexicon=None)
+    greedy, t_greedy = ours(files, decoder="greedy")  # without the bundled LM
     beam, t_beam = ours(files)  # the bundle's own decoding (beam + word LM when it ships one)
     scores = {"speech-en greedy": (greedy, t_greedy), f"speech-en {decode.get('decoder', 'greedy')}"
               f"{'+LM' if decode.get('lm') else ''}": (beam, t_beam)}

@@ -56,14 +56,28 @@ def read_bundle(path: str | Path) -> dict:
     return bundle
 
 
+def files_beside_bundle(raw: dict, task, source: str) -> dict:
+    """A bundle's `decode:` may name files (an LM, a word list) by a path relative to the bundle's folder, so a
+    model ships with them; a relative path that is not there keeps its meaning (relative to the working folder)."""
+    decode = dict(raw.get("decode") or {})
+    folder = Path(source).parent
+    for key in task.decode_files:
+        value = decode.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute() and (folder / value).is_file():
+            decode[key] = str(folder / value)
+    return {**raw, "decode": decode}
+
+
 class Predictor:
     """A loaded bundle: model on its device, the task's decoder, and batched prediction over files."""
 
     def __init__(self, bundle: dict, source: str, device: str = "auto", decode_overrides: dict | None = None):
-        raw = bundle["config"]
-        if decode_overrides:
-            raw = {**raw, "decode": {**raw.get("decode", {}), **{k: v for k, v in decode_overrides.items()
-                                                                 if v is not None}}}
+        domain = get_domain(str(bundle["config"].get("task")), source=source)
+        task = config_task(domain, bundle["config"].get("objective"), source)
+        raw = files_beside_bundle(bundle["config"], task, source)
+        given = {k: v for k, v in (decode_overrides or {}).items() if v is not None}
+        if given:
+            raw = {**raw, "decode": task.merge_decode(raw.get("decode") or {}, given)}
         self.config = build_config(raw, source=source)
         self.domain = get_domain(self.config.task)
         self.task = config_task(self.domain, getattr(self.config, "objective", None))

@@ -69,9 +69,15 @@ class Task(ABC):
     error_name: ClassVar[str] = "error"
     # the backbone's output layer (`backbone.<name>.*`): its rows follow the target space when fine-tuning
     output_layer: ClassVar[str] = "head"
+    # `decode:` keys naming files (an LM, a word list): in a bundle, relative to the bundle's folder
+    decode_files: ClassVar[tuple[str, ...]] = ()
     # what the task reads from a manifest's target ("text", "label", ...): a recipe's `objective:` may swap
     # a domain's task for another of the same kind (None: no other task stands in for this one)
     target_kind: ClassVar[str | None] = None
+
+    def merge_decode(self, bundled: dict, given: dict) -> dict:
+        """A bundle's `decode:` section with the options a user gave for this run."""
+        return {**bundled, **given}
 
     # --- targets -------------------------------------------------------------------------------------
     @abstractmethod

@@ -92,10 +92,18 @@ class CTCTask(Task):
     name = "ctc"
     model_config = CTCModelConfig
     decode_config = DecodeConfig
+    decode_files = ("lm", "lexicon")
     error_name = "CER"
     target_kind = "text"
     untrainable_reason = ("have labels longer than the model's output allows "
                           "(CTC needs one frame per character plus one per repeat)")
+
+    def merge_decode(self, bundled: dict, given: dict) -> dict:
+        # asking for greedy decoding of a model that ships an LM or word list means without them (with
+        # either, decoding is a beam search)
+        if given.get("decoder") == "greedy" and not ({"lm", "lexicon"} & given.keys()):
+            bundled = {k: v for k, v in bundled.items() if k not in ("lm", "lexicon")}
+        return {**bundled, **given}
 
     def fit_targets(self, domain, rows) -> Vocabulary:
         norm = domain.normalize_target or identity
