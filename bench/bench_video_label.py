@@ -8,10 +8,12 @@ The Lite0 model is the recipe's architecture with the wheel's ImageNet CNN and a
 labelling speed and memory do not depend on what the head learned. Each case runs in its own process
 (``OMP_NUM_THREADS=1``, one torch thread) through the code `suite label` runs (``load_predictor`` then
 ``Predictor.predict`` per file), after one warm-up clip; speed is process CPU time, so other jobs on a
-shared machine do not count; peak memory is the process's VmHWM (what ``/usr/bin/time -v`` reports).
+shared machine do not count. Peak memory is the process's VmHWM after the last file (the high-water mark
+while loading and labelling) and, beside it, the max RSS of the whole process as ``/usr/bin/time -v`` reports
+it (``wait4``), which also counts the interpreter's exit: tearing down torch's modules adds ~140 MB there.
 
-    python -m bench.bench_video_label [--timeline] BUNDLE FILE...   measure your own model on your files
-    python -m bench.bench_video_label worker BUNDLE WARMUP [--timeline] FILE...   (one case, JSON on stdout)
+    python -m bench.bench_video_label [--timeline] [--batch-size N] BUNDLE FILE...   your model on your files
+    python -m bench.bench_video_label worker BUNDLE WARMUP [--timeline] [--batch-size N] FILE...   (one case, JSON)
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +43,7 @@ def _status_mb(field: str) -> float | None:
     return None
 
 
-def worker(bundle: str, warmup: str, files: list[str], timeline: bool) -> dict:
+def worker(bundle: str, warmup: str, files: list[str], timeline: bool, batch_size: int = 16) -> dict:
     """One case in this process: load the bundle as `suite label` does, label a warm-up clip, then each file."""
     import torch
 
@@ -50,7 +53,7 @@ def worker(bundle: str, warmup: str, files: list[str], timeline: bool) -> dict:
     predictor = load_predictor(bundle, device="cpu")
     startup = time.process_time()  # interpreter, imports, model build and bundle load
     loaded_mb = _status_mb("VmRSS")
-    opts = {"timeline": True} if timeline else {}
+    opts = {"batch_size": batch_size, **({"timeline": True} if timeline else {})}
     predictor.predict([warmup], **opts)
     per_file = []
     for f in files:
@@ -62,15 +65,21 @@ def worker(bundle: str, warmup: str, files: list[str], timeline: bool) -> dict:
     return {"startup_cpu_s": startup, "loaded_mb": loaded_mb, "peak_mb": _status_mb("VmHWM"), "files": per_file}
 
 
-def in_subprocess(bundle: str, warmup: Path, files: list[str], timeline: bool = False) -> dict:
+def in_subprocess(bundle: str, warmup: Path, files: list[str], timeline: bool = False, batch_size: int = 16) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": "1",
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     cmd = [sys.executable, "-m", "bench.bench_video_label", "worker", bundle, str(warmup), *files]
-    out = subprocess.run(cmd + (["--timeline"] if timeline else []), cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=1200)
-    if out.returncode != 0:
-        raise RuntimeError(f"labelling failed: {out.stderr.strip().splitlines()[-1:]}")
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    cmd += ["--batch-size", str(batch_size)] + (["--timeline"] if timeline else [])
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # reaps the child itself: its own rusage, max RSS included
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"labelling failed: {stderr.strip().splitlines()[-1:]}")
+    res = json.loads(stdout.strip().splitlines()[-1])
+    res["process_max_rss_mb"] = usage.ru_maxrss / 1024  # kB on Linux; includes the interpreter's exit
     bad = [f for f in res["files"] if f["error"]]
     if bad:
         raise RuntimeError(f"{bad[0]['file']}: {bad[0]['error']}")
@@ -128,6 +137,8 @@ def run(quick: bool) -> dict:
         cases = {"smoke": (smoke, False), **cases}
     res = {(m, c): in_subprocess(models[m], warmup, files, timeline) for c, (files, timeline) in cases.items()
            for m in models}
+    # 16 windows of 8 frames through Lite0 at once is the timeline's peak: what a smaller batch saves
+    res["lite0", "1080p timeline b2"] = in_subprocess(models["lite0"], warmup, [str(big)], True, batch_size=2)
     d, p = labels["demo"], labels["lite0"]
     rows = []
     if smoke:
@@ -137,7 +148,7 @@ def run(quick: bool) -> dict:
                      note="ratio = demo / lite0; per file: " + "; ".join(
                          f"{Path(a['file']).name} {a['seconds']:.2f} vs {b['seconds']:.2f} s"
                          for a, b in zip(res["demo", "smoke"]["files"], res["lite0", "smoke"]["files"])))]
-    for case, what in (("smoke", "the real clips"), ("1080p", f"a {seconds} s 1920x1080 30 fps mp4"),
+    for case, what in (("smoke", f"the {len(smoke)} real clips"), ("1080p", f"a {seconds} s 1920x1080 30 fps mp4"),
                        ("1080p timeline", f"--timeline over the {seconds} s 1080p mp4")):
         if (("demo", case)) not in res:
             continue
@@ -148,7 +159,14 @@ def run(quick: bool) -> dict:
                             note=f"{segs}{a['cpu_s']:.2f} vs {b['cpu_s']:.2f} CPU s per video (wall {a['files'][0]['wall']:.1f} "
                                  f"vs {b['files'][0]['wall']:.1f} s)"))
         rows.append(row(f"peak memory (max RSS) labelling {what}", d, a["peak_mb"], p, b["peak_mb"], "MB",
-                        target=None, note=f"after loading the model: {a['loaded_mb']:.0f} vs {b['loaded_mb']:.0f} MB"))
+                        target=None, note=f"after loading the model: {a['loaded_mb']:.0f} vs {b['loaded_mb']:.0f} MB; "
+                                          f"whole process with its exit (/usr/bin/time): {a['process_max_rss_mb']:.0f} "
+                                          f"vs {b['process_max_rss_mb']:.0f} MB"))
+    if ("lite0", "1080p timeline b2") in res:
+        a, b = res["lite0", "1080p timeline"], res["lite0", "1080p timeline b2"]
+        rows.append(row(f"Lite0 --timeline over the {seconds} s 1080p mp4: peak memory by batch size", "--batch-size 16",
+                        a["peak_mb"], "--batch-size 2", b["peak_mb"], "MB", target=None,
+                        note=f"{a['cpu_s']:.1f} vs {b['cpu_s']:.1f} CPU s per video"))
     first = next(iter(cases))
     rows.append(row("start-up: interpreter, imports, model build, bundle load", d, res["demo", first]["startup_cpu_s"], p,
                     res["lite0", first]["startup_cpu_s"], "CPU s", target=None))
@@ -165,20 +183,23 @@ def main(argv: list[str] | None = None) -> int:
         ap.add_argument("warmup")
         ap.add_argument("files", nargs="+")
         ap.add_argument("--timeline", action="store_true")
+        ap.add_argument("--batch-size", type=int, default=16)
         a = ap.parse_args(argv[1:])
-        print(json.dumps(worker(a.bundle, a.warmup, a.files, a.timeline)))
+        print(json.dumps(worker(a.bundle, a.warmup, a.files, a.timeline, a.batch_size)))
         return 0
     ap = argparse.ArgumentParser(prog="python -m bench.bench_video_label",
                                  description="clips/s (one core) and peak memory of `suite label` with BUNDLE on FILEs")
     ap.add_argument("bundle", help="a model bundle or a bundled model's name")
     ap.add_argument("files", nargs="+")
     ap.add_argument("--timeline", action="store_true", help="label as `suite label --timeline`")
+    ap.add_argument("--batch-size", type=int, default=16, help="as `suite label --batch-size` (default 16)")
     a = ap.parse_args(argv)
-    res = in_subprocess(a.bundle, Path(a.files[0]), a.files, a.timeline)  # the first file is also the warm-up
+    res = in_subprocess(a.bundle, Path(a.files[0]), a.files, a.timeline, a.batch_size)  # first file: also warm-up
     for f in res["files"]:
         print(f"{f['file']}\t{f['label']}\t{f['seconds']:.2f} CPU s")
     print(f"{len(res['files'])} clips: {res['clips_per_s']:.2f} clips/s on one core ({res['cpu_s']:.1f} CPU s); "
-          f"peak RSS {res['peak_mb']:.0f} MB ({res['loaded_mb']:.0f} MB after loading); start-up "
+          f"peak RSS {res['peak_mb']:.0f} MB ({res['loaded_mb']:.0f} MB after loading, {res['process_max_rss_mb']:.0f} "
+          f"MB with the interpreter's exit); start-up "
           f"{res['startup_cpu_s']:.1f} CPU s")
     return 0
 
