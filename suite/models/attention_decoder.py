@@ -23,6 +23,9 @@ from torch.nn import functional as F
 from .ctc_encoder import ConvSubsampler, RecurrentStack, length_mask
 
 EOS = 0
+# beam search drops a live hypothesis whose log-probability is this far below the best finished one's
+# (the margin of ESPnet's end detection): it cannot win unless much longer, and looping ones never end
+END_MARGIN = 10.0
 
 
 class Seq2SeqOutput:
@@ -193,9 +196,11 @@ class AttentionEncoderDecoder(nn.Module):
     @torch.no_grad()
     def beam(self, out: Seq2SeqOutput, b: int, beam_size: int, max_length: int, length_norm: float = 1.0,
              nbest: int = 1) -> list[Decoded]:
-        """Beam search over one sequence of the batch. The beam keeps the ``beam_size`` best continuations
-        of all live hypotheses; those ending in eos leave it (the beam narrows), so width 1 is greedy.
-        Finished hypotheses rank by log-probability / (tokens + 1) ** length_norm."""
+        """Beam search over one sequence of the batch. Each step keeps the best ``beam_size - finished``
+        continuations of all live hypotheses; those ending in eos leave the beam, which narrows by one for
+        each, so the search ends when ``beam_size`` hypotheses have finished (width 1 is greedy).
+        Finished hypotheses rank by log-probability / (tokens + 1) ** length_norm; live ones END_MARGIN
+        below the best finished log-probability are dropped."""
         n = int(out.lengths[b])
         enc = out.enc[b:b + 1, :max(n, 1)]
         keys, mask, state, context, prev = self.start(enc, out.lengths[b:b + 1].clamp_max(enc.shape[1]))
@@ -212,20 +217,22 @@ class AttentionEncoderDecoder(nn.Module):
                 logp = torch.full_like(logp, float("-inf"))
                 logp[:, EOS] = 0.0
             total = (scores[:, None] + logp).flatten()
-            top, idx = total.topk(min(beam_size, total.numel()))
+            top, idx = total.topk(min(beam_size - len(finished), total.numel()))
             rows, toks = (idx // self.n_out).tolist(), (idx % self.n_out).tolist()
             peaks = prev.argmax(1).tolist()
             keep, new = [], []
+            floor = max((f.extra["logp"] for f in finished), default=float("-inf")) - END_MARGIN
             for s, r, t in zip(top.tolist(), rows, toks):
-                if s == float("-inf"):
+                if s == float("-inf") or (t != EOS and s < floor):
                     continue
                 h = hyps[r]
                 if t == EOS:
-                    finished.append(Decoded(h.tokens, h.frames, h.logps, s / (len(h.tokens) + 1) ** length_norm))
+                    finished.append(Decoded(h.tokens, h.frames, h.logps, s / (len(h.tokens) + 1) ** length_norm,
+                                            {"logp": s}))
                 else:
                     keep.append(r)
                     new.append(Decoded(h.tokens + [t], h.frames + [peaks[r]], h.logps + [float(logp[r, t])], s))
-            if not new:
+            if not new or len(finished) >= beam_size:
                 break
             sel = torch.tensor(keep, device=enc.device)
             state = (state[0][sel], state[1][sel])
