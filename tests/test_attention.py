@@ -185,3 +185,21 @@ def test_train_bundle_round_trip(tmp_path, capsys):
     assert all(0 <= o["confidence"] <= 1 for o in out)
     assert main(["read", "--model", str(bundle), files[0], "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["text"] == out[0]["text"]
+
+
+def test_checkpointed_teacher_forcing_gives_the_same_gradients(monkeypatch):
+    """Long batches recompute decoder steps in the backward pass (memory); the gradients must not change."""
+    import suite.models.attention_decoder as mod
+
+    net = tiny_net(ctc=True).train()
+    x, lengths, b = batch_of([[1, 2, 3, 4, 5], [2, 3]], [[5, 4, 3], [3, 2]])
+    grads = []
+    for limit in (1e12, 0):
+        monkeypatch.setattr(mod, "CHECKPOINT_ELEMENTS", limit)
+        net.zero_grad()
+        torch.manual_seed(3)
+        out, olen = net(x, lengths)
+        TASK.loss(out, olen, b)[0].backward()
+        grads.append([p.grad.clone() for p in net.parameters()])
+    for g0, g1 in zip(*grads):
+        assert torch.allclose(g0, g1, atol=1e-6)

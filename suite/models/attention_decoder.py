@@ -26,6 +26,10 @@ EOS = 0
 # beam search drops a live hypothesis whose log-probability is this far below the best finished one's
 # (the margin of ESPnet's end detection): it cannot win unless much longer, and looping ones never end
 END_MARGIN = 10.0
+# teacher forcing keeps a few B x T x attention_dim activations per output step for the backward pass; above
+# this many elements per kept tensor (~0.8 GB) the steps are recomputed in the backward pass instead (a batch
+# holding UNIPEN's 1339-character line otherwise needs 20+ GB)
+CHECKPOINT_ELEMENTS = 2e8
 
 
 class Seq2SeqOutput:
@@ -155,9 +159,16 @@ class AttentionEncoderDecoder(nn.Module):
         keys, mask, state, context, prev = self.start(enc, out.lengths)
         B, L = targets.shape
         y_in = torch.cat([targets.new_full((B, 1), self.sos), targets], dim=1)
+        heavy = torch.is_grad_enabled() and B * enc.shape[1] * (L + 1) * keys.shape[2] > CHECKPOINT_ELEMENTS
         logits = []
         for i in range(L + 1):
-            lg, state, context, prev = self.step(y_in[:, i], keys, enc, mask, state, context, prev)
+            if heavy:
+                from torch.utils.checkpoint import checkpoint
+
+                lg, state, context, prev = checkpoint(self.step, y_in[:, i], keys, enc, mask, state, context, prev,
+                                                      use_reentrant=False)
+            else:
+                lg, state, context, prev = self.step(y_in[:, i], keys, enc, mask, state, context, prev)
             logits.append(lg)
         return torch.stack(logits, dim=1)
 
