@@ -44,6 +44,6 @@ DOMAIN = Domain(
     commands={"transcribe": "transcribe audio files (WAV/FLAC/OGG/MP3, any rate and channel count)"},
     upload_formats=("wav", "flac", "ogg", "mp3"),
     web_panel=str(MODELS.parent / "web" / "panel.js"),
-    bundled_models={"speech-digits": str(MODELS / "speech-digits.pt")},
+    bundled_models={"speech-en": str(MODELS / "speech-en.pt"), "speech-digits": str(MODELS / "speech-digits.pt")},  # first: the default
     predict=lazy("speech.transcribe:predict"),
 )

@@ -93,6 +93,7 @@ class BeamDecoder:
         self.tokens = tokens
         self._tmp = None
         lex_path = self._write_lexicon(lexicon) if lexicon else None
+        self.lexicon_words_end_with_sil = bool(lexicon) and not self.extra_sil
         try:
             self.decoder = ctc_decoder(lexicon=lex_path, tokens=tokens, lm=lm, nbest=1, beam_size=beam_size,
                                        beam_size_token=None, lm_weight=lm_weight if lm else 0.0,
@@ -102,6 +103,17 @@ class BeamDecoder:
         except Exception as err:  # noqa: BLE001 - flashlight raises bare RuntimeErrors on bad files
             bad = lm or lexicon
             raise SuiteError(f"cannot load beam-search resources ({str(err).splitlines()[0][:120]})", bad) from None
+
+    def _close_last_word(self, log_probs: torch.Tensor, lengths: torch.Tensor):
+        """One more frame per sequence that is surely the word separator: lexicon words are spelled ending with
+        it, and a model never emits a separator after the last word, so without it the last word is lost."""
+        B, _, V = log_probs.shape
+        lengths = lengths.to(torch.long).cpu()
+        log_probs = torch.cat([log_probs.float().cpu(), log_probs.new_full((B, 1, V), -1e9).float().cpu()], dim=1)
+        rows = torch.arange(B)
+        log_probs[rows, lengths] = -1e9
+        log_probs[rows, lengths, self.tokens.index(self.SIL)] = 0.0
+        return log_probs.contiguous(), lengths + 1
 
     def _write_lexicon(self, word_list: str) -> str:
         known = set(self.vocab) - {" "}
@@ -144,6 +156,8 @@ class BeamDecoder:
         if self.extra_sil:
             pad = torch.full((*log_probs.shape[:2], 1), -1e9)
             log_probs = torch.cat([log_probs, pad], dim=2)
+        elif self.lexicon_words_end_with_sil:
+            log_probs, lengths = self._close_last_word(log_probs, lengths)
         results = self.decoder(log_probs, lengths)
         out = []
         for hyps in results:

@@ -196,6 +196,24 @@ def test_beam_with_word_list_snaps_to_known_words(tmp_path):
     assert BeamDecoder(VOCAB, beam_size=16, lexicon=str(words))(lp, n)[0].text == "cab"
 
 
+def test_beam_with_word_list_keeps_the_last_word(tmp_path):
+    # lexicon words are spelled ending with the separator, which a model never emits after the last word:
+    # a sequence ending on a character (here in a padded batch) used to lose its last word ("ba c" -> "ba")
+    words = tmp_path / "words.txt"
+    words.write_text("ab\nc\nba\n")
+    paths = [[2, 3, 0, 1, 4, 4, 0], [3, 0, 2, 1, 1, 4]]
+    lp = torch.full((2, 7, 5), -12.0)
+    for b, path in enumerate(paths):
+        for t, k in enumerate(path):
+            lp[b, t, k] = 0.0
+    n = torch.tensor([len(p) for p in paths])
+    lp = lp.log_softmax(-1)
+    assert [h.text for h in greedy_decode(lp, n, VOCAB)] == ["ab c", "ba c"]
+    hyps = BeamDecoder(VOCAB, beam_size=16, lexicon=str(words))(lp, n)
+    assert [h.text for h in hyps] == ["ab c", "ba c"]
+    assert max(hyps[1].frames) < 6  # the added separator frame is not a character's frame
+
+
 def test_beam_errors_name_missing_files(tmp_path):
     with pytest.raises(SuiteError, match="not found"):
         BeamDecoder(VOCAB, lm=str(tmp_path / "lm.bin"))

@@ -295,11 +295,12 @@ def test_cli_settings_and_lazy_imports():
 
     parser = build_parser()
     s = settings_from_args(parser.parse_args(["serve"]))
-    assert MODELS.items() <= s.models.items() and s.token is None and s.max_batch == 16  # every bundled model
+    default = {**MODELS, "speech": "speech-en"}  # each domain's first bundled model
+    assert default.items() <= s.models.items() and s.token is None and s.max_batch == 16  # every bundled model
     s = settings_from_args(parser.parse_args(["serve", "--only", "speech", "--token", "t", "--max-batch", "1"]))
-    assert s.models == {"speech": "speech-digits"} and s.token == "t" and s.max_batch == 1
+    assert s.models == {"speech": "speech-en"} and s.token == "t" and s.max_batch == 1
     s = settings_from_args(parser.parse_args(["serve", "--video", "none", "--handwriting", "x/model.pt"]))
-    assert s.models["handwriting"] == "x/model.pt" and "video" not in s.models and s.models["speech"] == "speech-digits"
+    assert s.models["handwriting"] == "x/model.pt" and "video" not in s.models and s.models["speech"] == "speech-en"
     with pytest.raises(SuiteError, match="unknown domain"):
         settings_from_args(parser.parse_args(["serve", "--only", "smell"]))
     code = "import sys; from suite.cli import build_parser; build_parser(); print('fastapi' in sys.modules)"
@@ -316,8 +317,8 @@ def _free_port() -> int:
 def test_suite_serve_command_binds_loopback_and_serves():
     port = _free_port()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "suite.cli", "serve", "--only", "speech", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "suite.cli", "serve", "--only", "speech", "--speech", "speech-digits",
+                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"

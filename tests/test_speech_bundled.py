@@ -23,7 +23,7 @@ def test_demo_files_are_transcribed(capsys):
     expected = dict(line.split("\t") for line in (EXAMPLES / "transcripts.tsv").read_text().splitlines())
     files = [str(EXAMPLES / name) for name in expected]
     capsys.readouterr()
-    assert main(["transcribe", *files, "--json"]) == 0  # default model: speech-digits
+    assert main(["transcribe", "--model", "speech-digits", *files, "--json"]) == 0
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     refs = [expected[Path(o["file"]).name] for o in out]
     assert wer(refs, [o["text"] for o in out]) <= 0.2, out

@@ -1,1 +1,1 @@
-"""Bundled speech models (speech-digits.pt), shipped as package data."""
+"""Bundled speech models (speech-en.pt with its word list, speech-digits.pt), shipped as package data."""
