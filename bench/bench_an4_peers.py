@@ -13,7 +13,6 @@ Needs the prepared test manifest (`suite prepare an4 ../shared/data/an4 --out da
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -25,8 +24,10 @@ MODEL = os.environ.get("SPEECH_EN", "speech-en")
 
 
 def references(manifest: Path, limit: int | None) -> tuple[list[str], list[str]]:
-    rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()][:limit]
-    return [str((manifest.parent / r["audio"]).resolve()) for r in rows], [r["text"] for r in rows]
+    from suite.manifest import read_manifest
+
+    rows = read_manifest(manifest, "audio", "text")[:limit]
+    return [r.path for r in rows], [r.target for r in rows]
 
 
 def audio_seconds(files: list[str]) -> float:

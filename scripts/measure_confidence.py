@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 
-def manifest_files(path: str) -> list[str]:
-    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
-    key = next(k for k in ("audio", "audio_filepath", "ink", "video") if k in rows[0])
-    return [str((Path(path).parent / r[key]).resolve()) for r in rows]
+def manifest_files(predictor, path: str) -> list[str]:
+    from suite.manifest import read_manifest
+
+    return [r.path for r in read_manifest(path, predictor.domain.input_key, None)]
 
 
 def confidences(predictor, files: list[str]) -> np.ndarray:
@@ -46,12 +46,12 @@ def main() -> None:
 
     torch.set_num_threads(1)
     predictor = load_predictor(args.model, device="cpu")
-    ind = confidences(predictor, manifest_files(args.in_domain))
+    ind = confidences(predictor, manifest_files(predictor, args.in_domain))
     threshold = float(np.quantile(ind, 1 - args.keep))
     out = {"model": args.model, "decode": predictor.config.decode.model_dump(), "threshold": round(threshold, 4),
            "in_domain": summary(ind, threshold)}
     if args.check:
-        out["check"] = summary(confidences(predictor, manifest_files(args.check)), threshold)
+        out["check"] = summary(confidences(predictor, manifest_files(predictor, args.check)), threshold)
     ood = confidences(predictor, args.out_of_domain)
     out["out_of_domain"] = summary(ood, threshold)
     out["out_of_domain"]["per_file"] = {Path(f).name: round(float(c), 4) for f, c in zip(args.out_of_domain, ood)}

@@ -107,13 +107,12 @@ class BeamDecoder:
     def _close_last_word(self, log_probs: torch.Tensor, lengths: torch.Tensor):
         """One more frame per sequence that is surely the word separator: lexicon words are spelled ending with
         it, and a model never emits a separator after the last word, so without it the last word is lost."""
-        B, _, V = log_probs.shape
-        lengths = lengths.to(torch.long).cpu()
-        log_probs = torch.cat([log_probs.float().cpu(), log_probs.new_full((B, 1, V), -1e9).float().cpu()], dim=1)
-        rows = torch.arange(B)
-        log_probs[rows, lengths] = -1e9
-        log_probs[rows, lengths, self.tokens.index(self.SIL)] = 0.0
-        return log_probs.contiguous(), lengths + 1
+        B, _, V = log_probs.shape  # float32 on the CPU already (__call__)
+        log_probs = torch.cat([log_probs, log_probs.new_full((B, 1, V), -1e9)], dim=1)
+        rows, ends = torch.arange(B), lengths.long()
+        log_probs[rows, ends] = -1e9  # a shorter sequence's frame there is padding
+        log_probs[rows, ends, self.tokens.index(self.SIL)] = 0.0
+        return log_probs, lengths + 1
 
     def _write_lexicon(self, word_list: str) -> str:
         known = set(self.vocab) - {" "}

@@ -79,8 +79,7 @@ class Predictor:
         if given:
             raw = {**raw, "decode": task.merge_decode(raw.get("decode") or {}, given)}
         self.config = build_config(raw, source=source)
-        self.domain = get_domain(self.config.task)
-        self.task = config_task(self.domain, getattr(self.config, "objective", None))
+        self.domain, self.task = domain, task  # decode options cannot change either
         self.targets = self.task.load_targets(self.domain, bundle["targets"])
         self.metrics = bundle.get("metrics", {})
         self.info = bundle.get("info", {})
