@@ -100,6 +100,7 @@ class AttentionTask(CTCTask):
     name = "attention"
     model_config = AttentionModelConfig
     decode_config = AttentionDecodeConfig
+    decode_files = ()  # no LM or word list in its decode section
     untrainable_reason = "cannot be trained on"
 
     def build_backbone(self, m: AttentionModelConfig, in_dim: int, targets: Vocabulary):
