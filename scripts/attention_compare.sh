@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# CTC vs attention vs joint CTC+attention at an equal budget (15 minutes of training on one core each, no step
-# cap), on AN4 (speech, test set) and UNIPEN (handwriting, the held-out writers). See docs/attention.md.
-# Usage: scripts/attention_compare.sh [RUN_NAME ...]   (default: all six, one after the other)
+# CTC vs attention vs joint CTC+attention at an equal budget (MINUTES of training on one core each, default 15, no
+# step cap), on AN4 (speech, test set) and UNIPEN (handwriting, the held-out writers). See docs/attention.md.
+# Usage: [MINUTES=35] [TAG=-35m] scripts/attention_compare.sh [RUN_NAME ...]   (default: all six, one after the other)
 set -u
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1
 S=.venv/bin/suite
-BUDGET=(--set train.max_minutes=15 --set train.max_steps=-1)
+BUDGET=(--set train.max_minutes=${MINUTES:-15} --set train.max_steps=-1)
 SPEECH=(configs/speech-cpu.yaml --set features.sample_rate=16000
         --set data.train=data/an4/train.jsonl --set data.valid=data/an4/valid.jsonl)
 HW=(configs/handwriting-cpu.yaml --set data.train=data/unipen/train.jsonl --set data.valid=data/unipen/valid.jsonl)
@@ -15,7 +15,7 @@ JOINT=(--set objective=attention --set model.ctc_weight=0.3 --set decode.ctc_wei
 
 run() {  # name test-manifest train-args...
   local name=$1 test=$2; shift 2
-  local out=runs/attn-$name
+  local out=runs/attn-$name${TAG:-}
   echo "== $name $(date -u +%T)"
   $S train "$@" "${BUDGET[@]}" --out "$out" > "$out.train.log" 2>&1
   echo "train exit $? $(date -u +%T)"

@@ -1,4 +1,5 @@
-"""Atomic file writes: temp file in the same folder, fsync, rename. A crash leaves the old file or the new."""
+"""File helpers: atomic writes (temp file in the same folder, fsync, rename: a crash leaves the old file or
+the new) and a streaming checksum."""
 from __future__ import annotations
 
 import os
@@ -52,3 +53,14 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks (weights files need not fit in memory twice)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

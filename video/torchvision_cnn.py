@@ -11,13 +11,13 @@ may be missing or of another class count (they are not used).
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from suite.errors import SuiteError
+from suite.io import sha256_of
 
 # top-level children that pool, flatten or classify: the default cut is the last child before them
 HEAD_NAMES = {"avgpool", "fc", "classifier", "head", "heads", "dropout", "flatten", "norm", "permute",
@@ -46,14 +46,6 @@ def layer_names(model: nn.Module) -> list[str]:
         if isinstance(child, nn.Sequential):
             names += [f"{name}.{sub}" for sub, _ in child.named_children()]
     return names
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_weights(path: Path, sha256: str | None) -> dict[str, torch.Tensor]:
