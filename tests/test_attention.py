@@ -204,3 +204,24 @@ def test_checkpointed_teacher_forcing_gives_the_same_gradients(monkeypatch):
         grads.append([p.grad.clone() for p in net.parameters()])
     for g0, g1 in zip(*grads):
         assert torch.allclose(g0, g1, atol=1e-6)
+
+
+def test_samples_too_long_for_attention_training_are_left_out(capsys):
+    """Teacher forcing holds a characters x frames attention matrix per sample: outliers (a paragraph-long
+    'line') are reported by id and left out before training instead of stalling the machine."""
+    from suite.tasks.attention import MAX_ATTENTION_CELLS
+    from suite.train import drop_untrainable
+
+    vocab = Vocabulary(SYMBOLS)
+    rows = [SimpleNamespace(id="short", target="abc"), SimpleNamespace(id="paragraph", target="abcdef" * 100)]
+
+    class Model:
+        def output_lengths(self, n):
+            return n
+
+    frames = MAX_ATTENTION_CELLS // 500  # 600 characters over this many frames: above the cap, 3 far below
+    kept, lengths = drop_untrainable(TASK, Model(), vocab, rows, [frames, frames], "train.jsonl")
+    assert [r.id for r in kept] == ["short"] and lengths == [frames]
+    err = capsys.readouterr().err
+    assert "train.jsonl: 1 sample(s) are too long for attention training" in err and "paragraph" in err
+    assert TASK.trainable(vocab, rows, [None, None]) == [True, True]  # no length known: kept

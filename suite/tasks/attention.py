@@ -10,6 +10,10 @@ from ..domain import StrictModel
 from .ctc import CTCModelConfig, CTCTask, Vocabulary
 
 
+# the largest characters x encoder frames a training sample may have (a 300-character line over 3000 frames)
+MAX_ATTENTION_CELLS = 1_000_000
+
+
 class AttentionModelConfig(CTCModelConfig):
     """The CTC task's encoder fields plus the decoder's (see suite.models.attention_decoder)."""
 
@@ -101,7 +105,8 @@ class AttentionTask(CTCTask):
     model_config = AttentionModelConfig
     decode_config = AttentionDecodeConfig
     decode_files = ()  # no LM or word list in its decode section
-    untrainable_reason = "cannot be trained on"
+    untrainable_reason = ("are too long for attention training (output characters x encoder frames above "
+                          f"{MAX_ATTENTION_CELLS:,}; split them into shorter samples)")
 
     def build_backbone(self, m: AttentionModelConfig, in_dim: int, targets: Vocabulary):
         from ..models.attention_decoder import AttentionEncoderDecoder
@@ -117,7 +122,10 @@ class AttentionTask(CTCTask):
         return net
 
     def trainable(self, targets, rows, out_lengths) -> list[bool]:
-        return [True] * len(rows)  # attention has no frames-per-character rule (a joint CTC term skips those)
+        # no frames-per-character rule (a joint CTC term skips those samples itself); but teacher forcing
+        # holds a characters x frames attention matrix per sample and the batch is padded to its longest:
+        # UNIPEN's 1339-character line made a batch need 20+ GB and stalled the machine
+        return [t is None or len(targets.ids(r.target)) * t <= MAX_ATTENTION_CELLS for r, t in zip(rows, out_lengths)]
 
     def loss(self, out, out_lengths, batch):
         import torch
