@@ -10,8 +10,9 @@ from ..domain import StrictModel
 from .ctc import CTCModelConfig, CTCTask, Vocabulary
 
 
-# the largest characters x encoder frames a training sample may have (a 300-character line over 3000 frames)
-MAX_ATTENTION_CELLS = 1_000_000
+# the largest characters x encoder frames of a training sample: on CPU a teacher-forced batch needs ~1.9 KB per
+# cell (scripts/attention_memory.py), so a batch of 32 such samples stays under ~9 GB
+MAX_ATTENTION_CELLS = 150_000
 
 
 class AttentionModelConfig(CTCModelConfig):
@@ -123,8 +124,9 @@ class AttentionTask(CTCTask):
 
     def trainable(self, targets, rows, out_lengths) -> list[bool]:
         # no frames-per-character rule (a joint CTC term skips those samples itself); but teacher forcing
-        # holds a characters x frames attention matrix per sample and the batch is padded to its longest:
-        # UNIPEN's 1339-character line made a batch need 20+ GB and stalled the machine
+        # holds a characters x frames attention matrix per sample, in a batch padded to its longest, so
+        # paragraph-sized outliers (UNIPEN has a 1339-character "line") are left out. Batches of ordinary
+        # long lines can still need many GB: docs/attention.md, "Memory"
         return [t is None or len(targets.ids(r.target)) * t <= MAX_ATTENTION_CELLS for r, t in zip(rows, out_lengths)]
 
     def loss(self, out, out_lengths, batch):
