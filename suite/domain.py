@@ -118,8 +118,8 @@ class Domain:
     # augmentations that change the target (a mirrored "walk left" is "walk right")
     load_returns_target: bool = False
     # inputs computed once before training (e.g. a frozen CNN's frame features):
-    # (domain, model, config, rows, folder, device) -> (rows whose paths hold frontend outputs, their load
-    # function), or None to train as usual
+    # (domain, model, config, rows, folder, device, training=bool) -> (rows whose paths hold frontend
+    # outputs, their load function), or None to train as usual
     precompute: Callable[..., Any] | None = None
     # a bundle written by an older version -> the current layout (renamed weights, moved config keys)
     upgrade_bundle: Callable[[dict], dict] | None = None

@@ -173,10 +173,11 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     load_fn = None
     if domain.precompute is not None:
         # train and valid separately: their ids may repeat across the two manifests
-        pre = domain.precompute(domain, module.model, cfg, train_rows, run / "feature_cache", device)
+        pre = domain.precompute(domain, module.model, cfg, train_rows, run / "feature_cache", device, training=True)
         if pre is not None:
             train_rows, load_fn = pre
-            valid_rows = domain.precompute(domain, module.model, cfg, valid_rows, run / "feature_cache", device)[0]
+            valid_rows = domain.precompute(domain, module.model, cfg, valid_rows, run / "feature_cache", device,
+                                           training=False)[0]
             train_lengths, module.skip_frontend = None, True
 
     t = cfg.train

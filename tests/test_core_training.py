@@ -257,3 +257,38 @@ def test_checkpointer_keeps_the_best_validations_metrics(tmp_path, monkeypatch):
     restored = AtomicCheckpoint(tmp_path, None)
     restored.load_state_dict(cb.state_dict())
     assert restored.best == pytest.approx(0.3) and restored.best_metrics == cb.best_metrics
+
+
+def test_feature_cache_views_hold_the_evaluation_view_and_augmented_ones(tmp_path):
+    """model.cache_views: an entry holds [views, T, D]; view 0 is the single-view entry; training draws views
+    at random, evaluation reads view 0; the views differ (augmented) and are reproducible."""
+    import random
+
+    from suite.config import build_config
+    from suite.manifest import read_manifest
+    from tests.toy_domain import CLASSIFY
+    from video.feature_cache import cache_features, load_cached
+
+    make_clip_set(tmp_path / "clips", 2, seed=1)
+    cfg = build_config({"task": "tests.toy_domain:CLASSIFY", "model": {"cnn_channels": 8, "spatial_grid": 2,
+                                                                      "feature_dim": 32, "freeze_cnn": True,
+                                                                      "cache_features": True, "cache_views": 3}})
+    assert cfg.model.cache_views == 3
+    model = torch.nn.Module()  # cache_features runs the frontend only
+    model.frontend = CLASSIFY.build_frontend(cfg.features, cfg.augment, cfg.model)[0]
+    rows = read_manifest(tmp_path / "clips/manifest.jsonl", "video", "label")
+    aug = CLASSIFY.augment_config(noise=0.5)
+    one = cache_features(model, CLASSIFY, cfg.features, rows, tmp_path / "c1", torch.device("cpu"), quiet=True)
+    three = cache_features(model, CLASSIFY, cfg.features, rows, tmp_path / "c3", torch.device("cpu"), quiet=True,
+                           views=3, augment_cfg=aug)
+    single, multi = torch.load(one[0].path), torch.load(three[0].path)
+    assert multi.shape == (3, *single.shape)
+    torch.testing.assert_close(multi[0], single)
+    assert not torch.allclose(multi[1], multi[0]) and not torch.allclose(multi[2], multi[1])
+    again = cache_features(model, CLASSIFY, cfg.features, rows, tmp_path / "c3b", torch.device("cpu"), quiet=True,
+                           views=3, augment_cfg=aug)
+    torch.testing.assert_close(torch.load(again[0].path), multi)
+    torch.testing.assert_close(load_cached(three[0].path, None, None), multi[0])
+    drawn = {int(torch.stack([(load_cached(three[0].path, None, aug, rng) - v).abs().sum() for v in multi]).argmin())
+             for rng in [random.Random(i) for i in range(20)]}
+    assert drawn == {0, 1, 2}

@@ -3,7 +3,8 @@
 With ``model.freeze_cnn`` and ``model.cache_features`` the trainer (through ``Domain.precompute``) runs each
 clip once through the loader (evaluation sampling, no augmentation) and the frozen frontend, and trains the
 LSTM on the cached [T, D] features. Entries are keyed by file (path, size, mtime), feature settings and CNN weights, so
-a changed file or CNN never reuses a stale entry.
+a changed file or CNN never reuses a stale entry. With ``model.cache_views`` > 1 a training clip's entry also holds
+augmented views (the frozen CNN otherwise sees each clip one way only, and the head memorises it).
 """
 from __future__ import annotations
 
@@ -41,19 +42,40 @@ def entry_key(path: str, features_json: str, cnn_digest: str, fields: dict | Non
 
 
 def load_cached(path: str, features_cfg=None, augment_cfg=None, rng=None, **_fields) -> torch.Tensor:
+    """A cached [T, D] entry; of a multi-view [V, T, D] entry a random view in training (``augment_cfg``
+    given), the evaluation view (0) otherwise."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        feats = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - a damaged cache entry is a corrupt sample, not a crash
         raise SuiteError(f"unreadable feature cache entry ({type(err).__name__})", path) from None
+    if feats.dim() == 3:
+        feats = feats[(rng or random).randrange(len(feats)) if augment_cfg is not None else 0]
+    return feats
+
+
+def _unflipped(augment_cfg):
+    # a flipped view would need its label swapped (augment.mirror_pairs), which a cached entry cannot carry
+    if augment_cfg is not None and "flip" in type(augment_cfg).model_fields:
+        return augment_cfg.model_copy(update={"flip": 0.0})
+    return augment_cfg
+
+
+def _frontend(model, clip: torch.Tensor, device: torch.device) -> torch.Tensor:
+    return model.frontend(clip.to(device)[None], torch.tensor([clip.shape[0]], device=device))[0][0].cpu()
 
 
 def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, device: torch.device,
-                   quiet: bool = False) -> list[Row]:
-    """Rows pointing at cached feature files; unreadable inputs are left out and counted."""
+                   quiet: bool = False, views: int = 1, augment_cfg=None) -> list[Row]:
+    """Rows pointing at cached feature files; unreadable inputs are left out and counted. With ``views`` > 1
+    an entry holds [views, T, D]: the evaluation view, then ``views - 1`` views augmented by ``augment_cfg``
+    (seeded per file, so the same file and settings give the same entry)."""
     folder.mkdir(parents=True, exist_ok=True)
     model = model.to(device).eval()
     digest = weights_digest(model.frontend)
     fjson = json.dumps(features_cfg.model_dump(mode="json"), sort_keys=True)
+    augment_cfg = _unflipped(augment_cfg) if views > 1 else None
+    if augment_cfg is not None:
+        fjson += json.dumps([views, augment_cfg.model_dump(mode="json")], sort_keys=True)
     out, bad, made = [], [], 0
     with progress(len(rows), "caching frame features", quiet=quiet) as bar:
         for row in rows:
@@ -61,10 +83,13 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
                 fields = sample_kwargs(domain, row.extra)
                 target = folder / f"{entry_key(row.path, fjson, digest, fields)}.pt"
                 if not target.is_file():
-                    clip = domain.load(row.path, features_cfg, None, random.Random(0), **fields)
+                    rng = random.Random(target.stem)
+                    clips = [domain.load(row.path, features_cfg, None, random.Random(0), **fields)]
+                    clips += [domain.load(row.path, features_cfg, augment_cfg, rng, **fields)
+                              for _ in range(views - 1 if augment_cfg is not None else 0)]
                     with torch.no_grad():
-                        x = clip.to(device)[None]
-                        feats = model.frontend(x, torch.tensor([clip.shape[0]], device=device))[0][0].cpu()
+                        feats = torch.stack([_frontend(model, c, device) for c in clips])
+                    feats = feats[0] if len(clips) == 1 else feats
                     buf = io.BytesIO()
                     torch.save(feats, buf)
                     atomic_write_bytes(target, buf.getvalue())
@@ -80,11 +105,14 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
     return out
 
 
-def precompute(domain, model, cfg, rows: list[Row], folder: Path, device: torch.device):
-    """``Domain.precompute``: with a frozen, cached CNN, rows of cached frame features and their loader."""
+def precompute(domain, model, cfg, rows: list[Row], folder: Path, device: torch.device, training: bool = False):
+    """``Domain.precompute``: with a frozen, cached CNN, rows of cached frame features and their loader
+    (training rows with ``model.cache_views`` views each)."""
     if not (cfg.model.freeze_cnn and cfg.model.cache_features):
         return None
     if not model.frontend.frames.fully_frozen:
         raise SuiteError("model.cache_features needs a fully frozen CNN (model.cnn_trainable_blocks: 0)")
     folder = Path(cfg.data.feature_cache or folder)
-    return cache_features(model, domain, cfg.features, rows, folder, device), load_cached
+    views = cfg.model.cache_views if training else 1
+    return cache_features(model, domain, cfg.features, rows, folder, device, views=views,
+                          augment_cfg=cfg.augment), load_cached

@@ -1,6 +1,8 @@
 """The video domain's fields of the `model:` section: the per-frame CNN (the frontend's), beside the task's."""
 from __future__ import annotations
 
+from pydantic import Field
+
 from suite.domain import StrictModel
 
 
@@ -26,6 +28,9 @@ class VideoModel(StrictModel):
     # no feature cache then)
     cnn_trainable_blocks: int = 0
     cache_features: bool = False  # with freeze_cnn: per-frame features computed once (no augmentation), cached on disk
+    # with cache_features: each training clip is cached as the evaluation view plus cache_views - 1 views
+    # augmented by the `augment:` section (crop, colour; never flipped); every epoch draws one of them
+    cache_views: int = Field(1, ge=1, le=32)
 
 
 def upgrade_bundle(bundle: dict) -> dict:
