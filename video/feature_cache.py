@@ -60,8 +60,12 @@ def _unflipped(augment_cfg):
     return augment_cfg
 
 
-def _frontend(model, clip: torch.Tensor, device: torch.device) -> torch.Tensor:
-    return model.frontend(clip.to(device)[None], torch.tensor([clip.shape[0]], device=device))[0][0].cpu()
+def _frontend(model, clips: list[torch.Tensor], device: torch.device) -> torch.Tensor:
+    """[V, T, D] features of V views of one clip; views of equal length go through the CNN as one batch."""
+    if len({c.shape for c in clips}) == 1:
+        x = torch.stack(clips).to(device)
+        return model.frontend(x, torch.full((len(clips),), x.shape[1], device=device))[0].cpu()
+    return torch.stack([_frontend(model, [c], device)[0] for c in clips])
 
 
 def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, device: torch.device,
@@ -88,7 +92,7 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
                     clips += [domain.load(row.path, features_cfg, augment_cfg, rng, **fields)
                               for _ in range(views - 1 if augment_cfg is not None else 0)]
                     with torch.no_grad():
-                        feats = torch.stack([_frontend(model, c, device) for c in clips])
+                        feats = _frontend(model, clips, device)
                     feats = feats[0] if len(clips) == 1 else feats
                     buf = io.BytesIO()
                     torch.save(feats, buf)
