@@ -94,10 +94,13 @@ class BeamDecoder:
         self._tmp = None
         lex_path = self._write_lexicon(lexicon) if lexicon else None
         self.lexicon_words_end_with_sil = bool(lexicon) and not self.extra_sil
+        # without a word list flashlight never adds word_score; its only insertion bonus is the separator's
+        # (sil_score), so word_score goes there: a character LM otherwise favours dropping whole words
+        sil_score = 0.0 if lexicon else word_score
         try:
             self.decoder = ctc_decoder(lexicon=lex_path, tokens=tokens, lm=lm, nbest=1, beam_size=beam_size,
                                        beam_size_token=None, lm_weight=lm_weight if lm else 0.0,
-                                       word_score=word_score, sil_score=0.0, unk_score=float("-inf"),
+                                       word_score=word_score, sil_score=sil_score, unk_score=float("-inf"),
                                        blank_token=self.BLANK, sil_token=self.SIL, unk_word="<unk>",
                                        log_add=False)
         except Exception as err:  # noqa: BLE001 - flashlight raises bare RuntimeErrors on bad files

@@ -160,3 +160,16 @@ def test_word_list_search_for_a_model_without_word_separator(tmp_path):
     frames = [f for s in ({"c": .9}, {"a": .5, "b": .4}, {"b": .9}) for f in (s, {"_": .9})]
     lp, n = _emissions(frames, vocab)
     assert BeamDecoder(vocab, beam_size=16, lexicon=str(words))(lp, n)[0].text == "cab"
+
+
+def test_word_score_is_a_word_bonus_without_a_word_list():
+    """Lexicon-free search: flashlight adds word_score only with a word list, so the suite passes it as the
+    separator's score; a word bonus then keeps a doubtful separator that the acoustics alone would drop."""
+    from suite.decoding import BeamDecoder
+
+    vocab = [" ", *"ab"]
+    frames = [{"a": .9}, {"_": .55, " ": .4}, {"b": .9}]
+    lp, n = _emissions(frames, vocab)
+    assert BeamDecoder(vocab, beam_size=8)(lp, n)[0].text == "ab"
+    assert BeamDecoder(vocab, beam_size=8, word_score=1.0)(lp, n)[0].text == "a b"
+    assert BeamDecoder(vocab, beam_size=8, word_score=-1.0)(lp, n)[0].text == "ab"

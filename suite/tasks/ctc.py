@@ -28,7 +28,7 @@ class DecodeConfig(StrictModel):
     lm: str | None = None  # KenLM binary/ARPA file
     lexicon: str | None = None  # word list (one word per line) restricting beam output
     lm_weight: float = 0.5
-    word_score: float = 0.0
+    word_score: float = 0.0  # added per word (without a lexicon: per word separator)
     backend: Literal["auto", "flashlight", "ctcdecode"] = "auto"
 
 
