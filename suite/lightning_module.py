@@ -44,7 +44,7 @@ class SuiteModule(L.LightningModule):
         return self.model(x, lengths)
 
     def _loss(self, batch):
-        net = self.model.backbone if self.skip_frontend else self.model
+        net = self.model.from_cache if self.skip_frontend else self.model
         out, out_lengths = net(batch.inputs, batch.lengths)
         loss, dropped = self.task.loss(out, out_lengths, batch)
         if dropped:
@@ -163,15 +163,30 @@ class SuiteModule(L.LightningModule):
 
     def configure_optimizers(self):
         o = self.cfg.train.optim
-        params = [p for p in self.parameters() if p.requires_grad]
         lr = o.lr * getattr(self, "lr_scale", 1.0)
-        opt = torch.optim.AdamW(params, lr=lr, weight_decay=o.weight_decay, betas=tuple(o.betas))
+        opt = torch.optim.AdamW(param_groups(self, lr), lr=lr, weight_decay=o.weight_decay, betas=tuple(o.betas))
         total = self.planned_steps
         if o.schedule == "onecycle":
-            sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total)
+            sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in opt.param_groups], total_steps=total)
         else:
             warm = o.warmup_steps if o.warmup_steps is not None else round(o.warmup * total)
             warm = min(warm, total // 2)
             sched = torch.optim.lr_scheduler.LambdaLR(
                 opt, lambda step: lr_factor(step, total, warm, o.schedule, self.time_progress()))
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+def param_groups(module: torch.nn.Module, lr: float) -> list[dict]:
+    """Trainable parameters in optimiser groups: a submodule with an ``lr_scale`` attribute (e.g. pretrained
+    CNN blocks being fine-tuned) trains at ``lr * lr_scale``, everything else at ``lr``."""
+    scaled: dict[float, list] = {}
+    owner: dict[int, float] = {}
+    for sub in module.modules():
+        scale = getattr(sub, "lr_scale", None)
+        if isinstance(scale, (int, float)) and sub is not module:
+            for p in sub.parameters():
+                owner[id(p)] = float(scale)
+    for p in module.parameters():
+        if p.requires_grad:
+            scaled.setdefault(owner.get(id(p), 1.0), []).append(p)
+    return [{"params": ps, "lr": lr * s} for s, ps in sorted(scaled.items(), reverse=True)]

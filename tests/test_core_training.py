@@ -260,7 +260,7 @@ def test_checkpointer_keeps_the_best_validations_metrics(tmp_path, monkeypatch):
 
 
 def test_feature_cache_views_hold_the_evaluation_view_and_augmented_ones(tmp_path):
-    """model.cache_views: an entry holds [views, T, D]; view 0 is the single-view entry; training draws views
+    """model.cache_views: an entry holds [views, T, D]; view 0 is the single view; training draws views
     at random, evaluation reads view 0; the views differ (augmented) and are reproducible."""
     import random
 
@@ -282,8 +282,8 @@ def test_feature_cache_views_hold_the_evaluation_view_and_augmented_ones(tmp_pat
     three = cache_features(model, CLASSIFY, cfg.features, rows, tmp_path / "c3", torch.device("cpu"), quiet=True,
                            views=3, augment_cfg=aug)
     single, multi = torch.load(one[0].path), torch.load(three[0].path)
-    assert multi.shape == (3, *single.shape)
-    torch.testing.assert_close(multi[0], single)
+    assert single.shape[0] == 1 and multi.shape == (3, *single.shape[1:])
+    torch.testing.assert_close(multi[0], single[0])
     assert not torch.allclose(multi[1], multi[0]) and not torch.allclose(multi[2], multi[1])
     again = cache_features(model, CLASSIFY, cfg.features, rows, tmp_path / "c3b", torch.device("cpu"), quiet=True,
                            views=3, augment_cfg=aug)

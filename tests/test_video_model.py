@@ -40,7 +40,7 @@ def test_cnn_lstm_accepts_cached_features_and_freezes():
     m = CNNLSTM(3, cnn_channels=4, spatial_grid=1, feature_dim=8, freeze_cnn=True)
     m.train()
     frames = m.frontend.frames
-    assert not frames.training and all(not p.requires_grad for p in frames.parameters())
+    assert not frames.cnn.training and all(not p.requires_grad for p in frames.parameters())  # BN statistics frozen
     feats, _ = m.frontend(torch.randn(2, 4, 3, 16, 16), torch.tensor([4, 2]))
     logits, _ = m.backbone(feats, torch.tensor([4, 2]))
     assert logits.shape == (2, 3)
@@ -60,3 +60,55 @@ def test_torchvision_cnn_by_name_with_local_weights(tmp_path):
         CNNLSTM(4, cnn="resnet18", cnn_weights=str(tmp_path / "missing.pt"))
     with pytest.raises(SuiteError, match="unknown CNN"):
         CNNLSTM(4, cnn="no_such_net")
+
+
+def test_deltas_make_an_order_free_pooling_see_the_order():
+    clips = torch.randn(1, 5, 3, 16, 16)
+    plain = CNNLSTM(3, cnn_channels=4, spatial_grid=2, feature_dim=8, rnn="none").eval()
+    vm = VideoModel(cnn_channels=4, spatial_grid=2, feature_dim=8)
+    moving = SequenceModel(VideoFrontend(VideoFeatures(), vm), SequenceClassifier(8, 3, rnn="none", deltas=True)).eval()
+    assert moving.backbone.classifier.in_features == 16  # each step's features and their change
+    a, b = moving(clips, torch.tensor([5]))[0], moving(clips.flip(1), torch.tensor([5]))[0]
+    assert not torch.allclose(a, b)
+    torch.testing.assert_close(plain(clips, torch.tensor([5]))[0], plain(clips.flip(1), torch.tensor([5]))[0])
+
+
+def test_fine_tuned_tail_trains_from_the_cached_maps():
+    """cnn_trainable_blocks: the blocks before the tail are frozen and what the cache stores (maps); the tail,
+    squeeze and projection train at their own learning rate; forward == resume(cached)."""
+    from suite.lightning_module import param_groups
+
+    vm = VideoModel(cnn="efficientnet_lite0", cnn_weights="random", cnn_stage=7, freeze_cnn=True,
+                    cnn_trainable_blocks=2, cnn_lr_scale=0.25, cnn_squeeze=8, spatial_grid=2, feature_dim=None)
+    front = VideoFrontend(VideoFeatures(), vm)
+    assert front.out_dim == 32  # squeeze 8 x grid 2 x 2
+    m = SequenceModel(front, SequenceClassifier(32, 3, hidden=8)).train()
+    frames = m.frontend.frames
+    assert not frames.cnn.training and frames.squeeze.training  # ImageNet BN statistics stay, the new BN learns
+    tail = {id(p) for mod in frames.tail_modules() for p in mod.parameters()}
+    cnn_tail = {id(p) for b in list(frames.cnn._blocks)[-2:] for p in b.parameters()}
+    assert all(p.requires_grad == (id(p) in tail) for p in frames.parameters())
+    assert cnn_tail < tail
+    groups = param_groups(m, 1e-3)
+    assert {id(p) for p in groups[1]["params"]} == cnn_tail and groups[1]["lr"] == pytest.approx(2.5e-4)
+    clips, lengths = torch.randint(0, 256, (2, 3, 3, 48, 48), dtype=torch.uint8), torch.tensor([3, 2])
+    cached = m.frontend.cached(clips, lengths)
+    assert cached.shape == (2, 3, 192, 2, 2)  # the map entering block 14 (stride 32 at 48 px)
+    m.eval()
+    torch.testing.assert_close(m.from_cache(cached.half(), lengths)[0], m(clips, lengths)[0], atol=2e-3, rtol=1e-3)
+    m.train()
+    loss = m.from_cache(cached, lengths)[0].sum()
+    loss.backward()
+    assert all(p.grad is not None for p in frames.cnn._blocks[-1].parameters())
+    assert all(p.grad is None for p in frames.cnn._blocks[0].parameters())
+
+
+def test_trainable_blocks_need_a_frozen_efficientnet():
+    from pydantic import ValidationError
+
+    from suite.errors import SuiteError
+
+    with pytest.raises(ValidationError, match="needs model.freeze_cnn"):
+        VideoModel(cnn="efficientnet_lite0", cnn_trainable_blocks=2)
+    with pytest.raises(SuiteError, match="for efficientnet_lite0"):
+        CNNLSTM(3, cnn="small", freeze_cnn=True, cnn_trainable_blocks=2)

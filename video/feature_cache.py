@@ -2,7 +2,9 @@
 
 With ``model.freeze_cnn`` and ``model.cache_features`` the trainer (through ``Domain.precompute``) runs each
 clip once through the loader (evaluation sampling, no augmentation) and the frozen frontend, and trains the
-LSTM on the cached [T, D] features. Entries are keyed by file (path, size, mtime), feature settings and CNN weights, so
+LSTM on the cached [T, D] features. With ``model.cnn_trainable_blocks`` the cache holds the maps entering the
+first trainable block ([T, C, h, w], float16) and training runs the frontend from there
+(``VideoFrontend.resume``): fine-tuning the last blocks costs those blocks only. Entries are keyed by file (path, size, mtime), feature settings and CNN weights, so
 a changed file or CNN never reuses a stale entry. With ``model.cache_views`` > 1 a training clip's entry also holds
 augmented views (the frozen CNN otherwise sees each clip one way only, and the head memorises it).
 """
@@ -26,9 +28,12 @@ from suite.manifest import Row
 from suite.progress import progress
 
 
-def weights_digest(module: torch.nn.Module) -> str:
+def weights_digest(module: torch.nn.Module, skip: set[int] = frozenset()) -> str:
+    """A short hash of a module's state (parameters whose id is in ``skip`` left out)."""
     h = hashlib.sha1()
-    for k, v in sorted(module.state_dict().items()):
+    for k, v in sorted(module.state_dict(keep_vars=True).items()):
+        if id(v) in skip:
+            continue
         h.update(k.encode())
         h.update(v.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()[:16]
@@ -41,16 +46,18 @@ def entry_key(path: str, features_json: str, cnn_digest: str, fields: dict | Non
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
+# entries are [V, T, ...]: views of one clip (bump when the layout changes: it is part of every key)
+ENTRY_FORMAT = "views-first-1"
+
+
 def load_cached(path: str, features_cfg=None, augment_cfg=None, rng=None, **_fields) -> torch.Tensor:
-    """A cached [T, D] entry; of a multi-view [V, T, D] entry a random view in training (``augment_cfg``
-    given), the evaluation view (0) otherwise."""
+    """One view [T, ...] of a cached [V, T, ...] entry: a random view in training (``augment_cfg`` given),
+    the evaluation view (0) otherwise."""
     try:
-        feats = torch.load(path, map_location="cpu", weights_only=True)
+        views = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # noqa: BLE001 - a damaged cache entry is a corrupt sample, not a crash
         raise SuiteError(f"unreadable feature cache entry ({type(err).__name__})", path) from None
-    if feats.dim() == 3:
-        feats = feats[(rng or random).randrange(len(feats)) if augment_cfg is not None else 0]
-    return feats
+    return views[(rng or random).randrange(len(views)) if augment_cfg is not None else 0]
 
 
 def _unflipped(augment_cfg):
@@ -61,10 +68,12 @@ def _unflipped(augment_cfg):
 
 
 def _frontend(model, clips: list[torch.Tensor], device: torch.device) -> torch.Tensor:
-    """[V, T, D] features of V views of one clip; views of equal length go through the CNN as one batch."""
+    """[V, T, ...] frozen-part outputs of V views of one clip (maps stored as float16: half the disk and
+    reading time); views of equal length go through the CNN as one batch."""
     if len({c.shape for c in clips}) == 1:
         x = torch.stack(clips).to(device)
-        return model.frontend(x, torch.full((len(clips),), x.shape[1], device=device))[0].cpu()
+        out = model.frontend.cached(x, torch.full((len(clips),), x.shape[1], device=device)).cpu()
+        return out.half() if out.dim() > 3 else out
     return torch.stack([_frontend(model, [c], device)[0] for c in clips])
 
 
@@ -75,8 +84,11 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
     (seeded per file, so the same file and settings give the same entry)."""
     folder.mkdir(parents=True, exist_ok=True)
     model = model.to(device).eval()
-    digest = weights_digest(model.frontend)
-    fjson = json.dumps(features_cfg.model_dump(mode="json"), sort_keys=True)
+    frames = model.frontend.frames
+    # the frozen part's weights only: the trainable tail's random init must not make every run recompute
+    tail = {id(p) for m in frames.tail_modules() for p in m.parameters()}
+    digest = weights_digest(model.frontend, skip=tail)
+    fjson = json.dumps([ENTRY_FORMAT, frames.trainable_blocks, features_cfg.model_dump(mode="json")], sort_keys=True)
     augment_cfg = _unflipped(augment_cfg) if views > 1 else None
     if augment_cfg is not None:
         fjson += json.dumps([views, augment_cfg.model_dump(mode="json")], sort_keys=True)
@@ -93,7 +105,6 @@ def cache_features(model, domain, features_cfg, rows: list[Row], folder: Path, d
                               for _ in range(views - 1 if augment_cfg is not None else 0)]
                     with torch.no_grad():
                         feats = _frontend(model, clips, device)
-                    feats = feats[0] if len(clips) == 1 else feats
                     buf = io.BytesIO()
                     torch.save(feats, buf)
                     atomic_write_bytes(target, buf.getvalue())
@@ -114,8 +125,6 @@ def precompute(domain, model, cfg, rows: list[Row], folder: Path, device: torch.
     (training rows with ``model.cache_views`` views each)."""
     if not (cfg.model.freeze_cnn and cfg.model.cache_features):
         return None
-    if not model.frontend.frames.fully_frozen:
-        raise SuiteError("model.cache_features needs a fully frozen CNN (model.cnn_trainable_blocks: 0)")
     folder = Path(cfg.data.feature_cache or folder)
     views = cfg.model.cache_views if training else 1
     return cache_features(model, domain, cfg.features, rows, folder, device, views=views,

@@ -52,7 +52,8 @@ class FrameEncoder(nn.Module):
 
     def __init__(self, cnn: str = "small", cnn_weights: str | None = None, cnn_channels: int = 32,
                  spatial_grid: int = 4, feature_dim: int | None = 256, cnn_stage: int | None = None,
-                 trainable_blocks: int = 0, cnn_layer: str | None = None, cnn_weights_sha256: str | None = None):
+                 trainable_blocks: int = 0, cnn_layer: str | None = None, cnn_weights_sha256: str | None = None,
+                 squeeze: int | None = None, cnn_lr_scale: float = 1.0):
         super().__init__()
         if cnn in ("small", "efficientnet_lite0") and (cnn_layer or cnn_weights_sha256):
             key = "model.cnn_layer" if cnn_layer else "model.cnn_weights_sha256"
@@ -66,6 +67,18 @@ class FrameEncoder(nn.Module):
             from .torchvision_cnn import torchvision_trunk
 
             self.cnn, channels = torchvision_trunk(cnn, cnn_weights, cnn_layer, cnn_weights_sha256)
+        if trainable_blocks and cnn != "efficientnet_lite0":
+            raise SuiteError(f"model.cnn_trainable_blocks is for efficientnet_lite0, not model.cnn {cnn}")
+        # the optimiser gives a module with `lr_scale` its own learning rate: pretrained blocks fine-tune slower
+        self.cnn.lr_scale = cnn_lr_scale
+        # a trainable 1x1 conv that narrows the map before the grid: 320 x 4 x 4 -> 32 x 4 x 4 keeps the layout
+        # at a tenth of the features
+        self.squeeze = nn.Identity()
+        if squeeze:
+            self.squeeze = nn.Sequential(nn.Conv2d(channels, squeeze, 1, bias=False), nn.BatchNorm2d(squeeze),
+                                         nn.ReLU(inplace=True))
+            channels = squeeze
+        self.frozen = False
         self.pool = nn.AdaptiveAvgPool2d(spatial_grid)
         grid = channels * spatial_grid**2
         if feature_dim is None:
@@ -75,20 +88,61 @@ class FrameEncoder(nn.Module):
             self.proj = nn.Sequential(nn.Flatten(), nn.Linear(grid, feature_dim), nn.ReLU())
             self.out_dim = feature_dim
 
+    @property
+    def trainable_blocks(self) -> int:
+        """Blocks that train after ``freeze()`` (0: the CNN is used whole, frozen or not)."""
+        return getattr(self.cnn, "trainable_blocks", 0) if self.frozen else 0
+
     def freeze(self) -> None:
-        """Freeze the CNN (and the projection: a frozen encoder's output is what a feature cache stores), but
-        keep the last ``trainable_blocks`` blocks of an EfficientNet trainable (fine-tuning on a GPU)."""
+        """Freeze the CNN (and squeeze and projection: a frozen encoder's output is what a feature cache
+        stores), but keep the last ``trainable_blocks`` blocks of an EfficientNet, its head, squeeze and
+        projection trainable (fine-tuning: the cache then holds the frozen blocks' maps)."""
         self.requires_grad_(False)
-        n = getattr(self.cnn, "trainable_blocks", 0)
+        self.frozen = True
+        n = self.trainable_blocks
         if n:
-            for block in list(self.cnn._blocks)[-n:]:
-                block.requires_grad_(True)
-            for name in ("_conv_head", "_bn1"):
-                getattr(self.cnn, name).requires_grad_(True)
+            for module in self.tail_modules():
+                module.requires_grad_(True)
+
+    def tail_modules(self) -> list[nn.Module]:
+        """The modules after the frozen part: the last ``trainable_blocks`` blocks on (none when frozen whole)."""
+        n = self.trainable_blocks
+        if not n:
+            return []
+        return list(self.cnn._blocks)[-n:] + [self.cnn._conv_head, self.cnn._bn1, self.squeeze, self.proj]
 
     @property
     def fully_frozen(self) -> bool:
         return not any(p.requires_grad for p in self.parameters())
 
+    def frozen_part(self, images: torch.Tensor) -> torch.Tensor:
+        """What a feature cache stores: [N, D] features of a CNN frozen whole, else the map [N, C, h, w]
+        entering the first trainable block."""
+        n = self.trainable_blocks
+        if not n:
+            return self(images)
+        cnn = self.cnn
+        x = nn.functional.relu6(cnn._bn0(cnn._conv_stem(images)))
+        for block in list(cnn._blocks)[:-n]:
+            x = block(x)
+        return x
+
+    def trainable_part(self, x: torch.Tensor) -> torch.Tensor:
+        """``frozen_part``'s output -> features [N, D]."""
+        n = self.trainable_blocks
+        if not n:
+            return x
+        x = x.float()
+        cnn = self.cnn
+        for block in list(cnn._blocks)[-n:]:
+            x = block(x)
+        if cnn.has_head:
+            x = nn.functional.relu6(cnn._bn1(cnn._conv_head(x)))
+        return self.proj(self.pool(self.squeeze(x)))
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.proj(self.pool(self.cnn(images)))
+        if self.trainable_blocks:
+            with torch.no_grad():
+                x = self.frozen_part(images)
+            return self.trainable_part(x)
+        return self.proj(self.pool(self.squeeze(self.cnn(images))))

@@ -33,7 +33,7 @@ class VideoFrontend(nn.Module):
         self.normalize = VideoNormalize(features.mean, features.std)
         self.frames = FrameEncoder(model.cnn, model.cnn_weights, model.cnn_channels, model.spatial_grid,
                                    model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
-                                   model.cnn_layer, model.cnn_weights_sha256)
+                                   model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale)
         self.freeze_cnn = model.freeze_cnn
         if self.freeze_cnn:
             self.frames.freeze()
@@ -41,7 +41,7 @@ class VideoFrontend(nn.Module):
     def train(self, mode: bool = True):
         super().train(mode)
         if self.freeze_cnn:
-            self.frames.eval()  # frozen BatchNorm statistics too
+            self.frames.cnn.eval()  # frozen BatchNorm statistics too, of the fine-tuned blocks as well
         return self
 
     @property
@@ -57,6 +57,18 @@ class VideoFrontend(nn.Module):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not (self.freeze_cnn and self.frames.fully_frozen)):
             feats = self.frames(x.flatten(0, 1))
         return feats.view(B, T, -1), lengths
+
+    def cached(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """What the feature cache stores of clips [B, T, 3, H, W]: [B, T, ...] outputs of the frozen CNN."""
+        x, lengths = self.normalize(x, lengths)
+        with torch.no_grad():
+            out = self.frames.frozen_part(x.flatten(0, 1))
+        return out.view(*x.shape[:2], *out.shape[1:])
+
+    def resume(self, cached: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``forward`` from what ``cached`` returned: [B, T, ...] -> features [B, T, D] + lengths."""
+        B, T = cached.shape[:2]
+        return self.frames.trainable_part(cached.flatten(0, 1)).view(B, T, -1), lengths
 
 
 def build_frontend(features: VideoFeatures, augment: VideoAugment | None = None,

@@ -1,7 +1,7 @@
 """The video domain's fields of the `model:` section: the per-frame CNN (the frontend's), beside the task's."""
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from suite.domain import StrictModel
 
@@ -24,13 +24,21 @@ class VideoModel(StrictModel):
     # (channels x grid x grid; with a frozen, cached CNN let `model.input_proj` project them instead)
     feature_dim: int | None = 256
     freeze_cnn: bool = False
-    # with freeze_cnn and efficientnet_lite0: the last N MBConv blocks and the head still train (GPU runs;
-    # no feature cache then)
-    cnn_trainable_blocks: int = 0
+    # with freeze_cnn and efficientnet_lite0: the last N MBConv blocks (and the head, at cnn_stage 8) still
+    # train; with cache_features the cache holds the maps entering them, so fine-tuning runs on a CPU
+    cnn_trainable_blocks: int = Field(0, ge=0, le=16)
+    cnn_lr_scale: float = Field(0.3, gt=0)  # learning rate of those blocks, relative to train.optim.lr
+    cnn_squeeze: int | None = Field(None, ge=1)  # a trainable 1x1 conv to this many channels before the grid
     cache_features: bool = False  # with freeze_cnn: per-frame features computed once (no augmentation), cached on disk
     # with cache_features: each training clip is cached as the evaluation view plus cache_views - 1 views
     # augmented by the `augment:` section (crop, colour; never flipped); every epoch draws one of them
     cache_views: int = Field(1, ge=1, le=32)
+
+    @model_validator(mode="after")
+    def _tail_needs_frozen_cnn(self):
+        if self.cnn_trainable_blocks and not self.freeze_cnn:
+            raise ValueError("model.cnn_trainable_blocks needs model.freeze_cnn: true (it unfreezes the last blocks)")
+        return self
 
 
 def upgrade_bundle(bundle: dict) -> dict:

@@ -19,6 +19,14 @@ class SequenceModel(nn.Module):
         feats, lengths = self.frontend(x, lengths)
         return self.backbone(feats, lengths)
 
+    def from_cache(self, cached: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``forward`` on inputs a domain precomputed with its frontend's frozen part (a feature cache): the
+        frontend's ``resume`` runs the rest; a frontend without one was cached whole."""
+        resume = getattr(self.frontend, "resume", None)
+        if resume is not None:
+            cached, lengths = resume(cached, lengths)
+        return self.backbone(cached, lengths)
+
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         """Output time steps for inputs of these lengths (the manifest's `length` unit), without running the model."""
         front = getattr(self.frontend, "output_lengths", None)

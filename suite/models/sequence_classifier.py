@@ -1,7 +1,8 @@
 """Recurrent sequence classifier: per-step features [B, T, D] -> LSTM/GRU -> pooling -> class logits.
 
 The temporal half of a CNN-LSTM: the per-frame CNN is the video domain's frontend, so the same classifier
-reads any per-step features. ``rnn="none"`` gives the order-free baseline (mean of the features).
+reads any per-step features. ``rnn="none"`` gives the order-free baseline (mean of the features). ``deltas`` appends each step's change
+from the previous one (frame differences, the motion a per-frame CNN does not see).
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ class SequenceClassifier(nn.Module):
 
     def __init__(self, in_dim: int, num_classes: int, *, rnn: str = "lstm", layers: int = 1, hidden: int = 256,
                  bidirectional: bool = False, dropout: float = 0.2, pooling: str = "last",
-                 input_proj: int | None = None):
+                 input_proj: int | None = None, deltas: bool = False):
         super().__init__()
+        self.deltas = deltas
+        in_dim = in_dim * 2 if deltas else in_dim
         self.proj = None
         if input_proj:
             self.proj = nn.Sequential(nn.Dropout(dropout), nn.Linear(in_dim, input_proj), nn.ReLU())
@@ -50,6 +53,8 @@ class SequenceClassifier(nn.Module):
         self.classifier = nn.Linear(out_dim, num_classes)
 
     def forward(self, feats: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.deltas:  # the first step's change is zero; padding steps are never read by the pooling
+            feats = torch.cat([feats, feats - torch.cat([feats[:, :1], feats[:, :-1]], 1)], 2)
         if self.proj is not None:
             feats = self.proj(feats)
         mask = length_mask(lengths, feats.shape[1])

@@ -19,6 +19,8 @@ class ClassifierModelConfig(StrictModel):
     bidirectional: bool = False
     dropout: float = 0.2
     pooling: Literal["last", "mean", "attention"] = "last"
+    # each step's features followed by their change from the previous step (for per-frame features: motion)
+    deltas: bool = False
 
 
 class LabelSet(TargetSpace):
@@ -81,7 +83,7 @@ class ClassifyTask(Task):
 
         return SequenceClassifier(in_dim, targets.n_out, rnn=m.rnn, layers=m.layers, hidden=m.hidden,
                                   bidirectional=m.bidirectional, dropout=m.dropout, pooling=m.pooling,
-                                  input_proj=m.input_proj)
+                                  input_proj=m.input_proj, deltas=m.deltas)
 
     def collate_targets(self, targets: list):
         import torch
