@@ -24,7 +24,7 @@ class SuiteModule(L.LightningModule):
 
         self.cfg = build_config(config)
         self.domain = get_domain(self.cfg.task)
-        self.task = config_task(self.domain, getattr(self.cfg, "objective", None))
+        self.task = config_task(self.domain, getattr(self.cfg, "objective", None)).for_model(self.cfg.model)
         self.targets = self.task.load_targets(self.domain, targets)
         self.model = build_model(self.domain, self.task, self.cfg, self.targets)
         self.skip_frontend = False  # set when the domain precomputed the frontend's outputs (feature cache)

@@ -292,3 +292,19 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
             tmp.write_text("half")
             raise RuntimeError("crash mid-write")
     assert p.read_text() == "old" and len(os.listdir(tmp_path)) == 1
+
+
+def test_label_smoothing_is_the_runs_own_and_training_only():
+    from types import SimpleNamespace
+
+    from suite.tasks import get_task
+
+    shared = get_task("classify")
+    smoothed = shared.for_model(shared.model_config(label_smoothing=0.1))
+    assert smoothed is not shared and shared.label_smoothing == 0.0  # the shared task is left as it was
+    assert shared.for_model(shared.model_config()) is shared
+    logits, batch = torch.tensor([[4.0, 0.0, 0.0]]), SimpleNamespace(targets=torch.tensor([0]))
+    plain = shared.loss(logits, None, batch)[0]
+    assert smoothed.loss(logits, None, batch)[0] > plain + 0.1
+    with torch.no_grad():  # validation loss: plain cross-entropy, comparable across recipes
+        torch.testing.assert_close(smoothed.loss(logits, None, batch)[0], plain)

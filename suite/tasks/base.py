@@ -97,6 +97,11 @@ class Task(ABC):
         return None
 
     # --- model and training --------------------------------------------------------------------------
+    def for_model(self, model_cfg: Any) -> "Task":
+        """The task as a run with this `model:` section trains it (e.g. its loss options); default: itself.
+        Tasks are shared: return a copy, never change ``self``."""
+        return self
+
     @abstractmethod
     def build_backbone(self, model_cfg: Any, in_dim: int, targets: TargetSpace) -> "nn.Module":
         """forward(features [B, T, F], lengths) -> (outputs, output lengths); output_lengths(lengths)."""

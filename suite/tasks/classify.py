@@ -1,8 +1,11 @@
 """Sequence to one class: a label set, an LSTM over per-step features, cross-entropy, accuracy metrics."""
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from typing import Any, Literal
+
+from pydantic import Field
 
 from ..domain import StrictModel
 from ..errors import SuiteError
@@ -21,6 +24,8 @@ class ClassifierModelConfig(StrictModel):
     pooling: Literal["last", "mean", "attention"] = "last"
     # each step's features followed by their change from the previous step (for per-frame features: motion)
     deltas: bool = False
+    # training loss against (1 - e) x one-hot + e x uniform: keeps a head on a few clips from certainty
+    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
 
 
 class LabelSet(TargetSpace):
@@ -65,6 +70,14 @@ class ClassifyTask(Task):
     error_name = "1 - accuracy"
     target_kind = "label"
     output_layer = "classifier"
+    label_smoothing = 0.0
+
+    def for_model(self, m: ClassifierModelConfig) -> "ClassifyTask":
+        if not m.label_smoothing:
+            return self
+        task = copy.copy(self)
+        task.label_smoothing = m.label_smoothing
+        return task
 
     def fit_targets(self, domain, rows) -> LabelSet:
         return LabelSet(sorted({str(r.target) for r in rows}))
@@ -91,9 +104,11 @@ class ClassifyTask(Task):
         return torch.tensor(targets, dtype=torch.long), None
 
     def loss(self, out, out_lengths, batch):
+        import torch
         from torch.nn import functional as F
 
-        return F.cross_entropy(out, batch.targets), []
+        smoothing = self.label_smoothing if torch.is_grad_enabled() else 0.0  # validation: plain cross-entropy
+        return F.cross_entropy(out, batch.targets, label_smoothing=smoothing), []
 
     def hypotheses(self, out, out_lengths, targets, decoder=None) -> list:
         return list(out.detach().float().cpu())  # logits rows: top-k needs more than the argmax
