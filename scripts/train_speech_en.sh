@@ -5,7 +5,7 @@
 #
 # 1. prepares AN4 (speaker-disjoint train/valid from the training speakers, test = AN4's 130 test files) and a
 #    word trigram LM + word list from the training transcripts;
-# 2. trains configs/speech-en.yaml on one CPU thread (its budget: 110 minutes);
+# 2. trains configs/speech-en.yaml on one CPU thread (its budget: 100 minutes);
 # 3. chooses the beam-search LM weight and word score on valid (`suite lm-tune`);
 # 4. evaluates on test, greedy and beam+LM with the chosen weights (the test set gives the final figures only);
 # 5. installs the bundle as speech/models/speech-en.pt with its word list (and the LM, if valid gave it a weight)
