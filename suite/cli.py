@@ -35,6 +35,9 @@ def cmd_evaluate(args) -> int:
                       batch_size=args.batch_size, num_workers=args.workers, quiet=args.json)
     pairs = result.pop("_pairs", None)
     matrix = result.pop("_confusion", None)
+    per_class = result.pop("_per_class", None)
+    if per_class:  # accuracy of each class present in the manifest (classification)
+        result["per_class"] = per_class
     if args.confusion:
         if matrix is None:
             raise SuiteError("--confusion applies to classification models")

@@ -129,7 +129,8 @@ class ClassifyTask(Task):
         per_class = multiclass_accuracy(logits, y, num_classes=n, average=None)
         return {"error": 1.0 - acc, "accuracy": acc, "top5": top5,
                 "mean_class_accuracy": float(per_class[present].mean()),
-                "_confusion": multiclass_confusion_matrix(logits, y, num_classes=n).numpy()}
+                "_confusion": multiclass_confusion_matrix(logits, y, num_classes=n).numpy(),
+                "_per_class": {targets.labels[i]: round(float(per_class[i]), 6) for i in range(n) if present[i]}}
 
     def null_error(self, references, targets) -> float:
         if not references:
