@@ -27,6 +27,7 @@ def write_config(folder, clips) -> str:
 
 
 # ~15 s on a loaded core: synthesis, caching 12 clips through 14 blocks, 6 steps through 2, labelling
+@pytest.mark.slow
 def test_tail_fine_tunes_from_cached_maps_and_the_bundle_labels_raw_clips(tmp_path, capsys):
     torch.set_num_threads(1)
     for split, seed in (("train", 1), ("valid", 2)):
