@@ -483,6 +483,7 @@ def run_row(row: Row, log) -> dict:
     if row.metric == "accuracy":
         majority = majority_share([r.get("label") for r in read_jsonl(ROOT / corpus.test)])
         rec["majority_class"] = round(majority, 4)
+        rec["reversed_pairs"] = pair_accuracy((rec.get("test") or {}).get("per_class") or {})
     rec["target_met"] = target_met(row.metric, value, row.target)
     rec["plateau"], rec["plateau_reason"] = plateau(row.metric, value, rc, majority) if rec["outcome"] != "failed" \
         else (None, "run failed")
@@ -490,6 +491,17 @@ def run_row(row: Row, log) -> dict:
     log(f"[{row.id}] {rec['outcome']} (exit {rc}) in {wall:.1f} min, steps {rec.get('steps')}, "
         f"test {row.metric} {value}, best valid {rec.get('best_valid')}, plateau {rec['plateau']}")
     return rec
+
+
+def pair_accuracy(per_class: dict) -> float | None:
+    """Mean accuracy of the generator's time-reversed classes (equal-sized test classes: their clips' top-1),
+    None when the test set lacks them."""
+    from video.actions import REVERSED_PAIRS
+
+    names = [c for pair in REVERSED_PAIRS for c in pair]
+    if not all(c in per_class for c in names):
+        return None
+    return round(sum(per_class[c] for c in names) / len(names), 4)
 
 
 def _num(v):
@@ -570,7 +582,9 @@ def render_doc(section: dict, rows: list[Row] = ROWS) -> str:
             f"| {r.id} | {recipe} | {train} | {_fmt(rec.get('test_samples'))} | {r.metric} | {target} "
             f"| {rec['exit_code']} ({rec['outcome']}) | {_fmt(rec.get('steps'))} ({rec.get('ended_by', '-')}) "
             f"| {rec['wall_minutes']:.1f} ({rec.get('budget_minutes')}) | {load.get('mean', '-')} "
-            f"| {_fmt(rec.get('best_valid'), True)} | **{_fmt(rec.get('test_metric'), True)}** "
+            f"| {_fmt(rec.get('best_valid'), True)} | **{_fmt(rec.get('test_metric'), True)}**"
+            + (f" (reversed pairs {_fmt(rec['reversed_pairs'], True)})" if rec.get("reversed_pairs") is not None else "")
+            + " "
             f"| {_fmt(rec.get('target_met'))} | {_yes_bad(rec.get('plateau'))} |")
     out += ["", "## Corpora", ""]
     used = []

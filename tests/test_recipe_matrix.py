@@ -193,3 +193,9 @@ def test_main_runs_pending_rows_in_parallel_then_skips_them(rm, tmp_path, monkey
     assert rm.main(["--rows", "speech-an4", "--force", "--results", str(results), "--doc", str(doc)]) == 1
     assert calls == ["speech-an4"]
     assert json.loads(results.read_text())["recipe_matrix"]["rows"]["speech-an4"]["outcome"] == "failed"
+
+
+def test_reversed_pairs_from_per_class_accuracy(rm):
+    per_class = {"sit_down": 1.0, "stand_up": 0.5, "raise_arm": 0.75, "lower_arm": 0.25, "walk": 0.0}
+    assert rm.pair_accuracy(per_class) == 0.625
+    assert rm.pair_accuracy({"sit_down": 1.0}) is None  # a test set without the pairs
