@@ -130,7 +130,7 @@ def run(quick: bool) -> dict:
                    check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     models = {"demo": str(demo), "lite0": str(lite0_bundle(folder / "lite0.pt"))}
     labels = {"demo": f"{inputs.model_name('video')} (small CNN, 64 px)",
-              "lite0": "EfficientNet-Lite0 ImageNet (128 px, grid 3, LSTM 256)"}
+              "lite0": "EfficientNet-Lite0 ImageNet, video-cpu recipe (128 px, to stage 7, 32 x 4 x 4 map, LSTM 256)"}
     smoke = smoke_files()
     cases = {"1080p": ([str(big)], False), "1080p timeline": ([str(big)], True)}
     if smoke:
