@@ -112,3 +112,12 @@ def test_trainable_blocks_need_a_frozen_efficientnet():
         VideoModel(cnn="efficientnet_lite0", cnn_trainable_blocks=2)
     with pytest.raises(SuiteError, match="for efficientnet_lite0"):
         CNNLSTM(3, cnn="small", freeze_cnn=True, cnn_trainable_blocks=2)
+
+
+def test_a_squeeze_after_a_cnn_frozen_whole_is_frozen_too():
+    m = CNNLSTM(3, cnn_channels=4, spatial_grid=2, feature_dim=8, freeze_cnn=True, cnn_squeeze=4).train()
+    frames = m.frontend.frames
+    assert not frames.squeeze.training and not any(p.requires_grad for p in frames.squeeze.parameters())
+    before = frames.squeeze[1].running_mean.clone()
+    m(torch.randn(2, 3, 3, 16, 16), torch.tensor([3, 3]))
+    torch.testing.assert_close(frames.squeeze[1].running_mean, before)  # statistics do not move either

@@ -41,7 +41,9 @@ class VideoFrontend(nn.Module):
     def train(self, mode: bool = True):
         super().train(mode)
         if self.freeze_cnn:
-            self.frames.cnn.eval()  # frozen BatchNorm statistics too, of the fine-tuned blocks as well
+            # frozen BatchNorm statistics too, of fine-tuned blocks as well; a squeeze after a CNN frozen whole is
+            # frozen with it (no statistics that move under a feature cache)
+            (self.frames if self.frames.fully_frozen else self.frames.cnn).eval()
         return self
 
     @property
