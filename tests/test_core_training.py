@@ -183,11 +183,13 @@ def test_frozen_cnn_feature_cache_trains_and_is_reused(tmp_path, capsys):
     from suite.manifest import read_manifest
 
     rows = read_manifest(tmp_path / "valid/manifest.jsonl", "video", "label")[:1]
-    cached = torch.load(cache_features(model.model, model.domain, model.config.features, rows,
-                                       tmp_path / "cache", model.device)[0].path)
+    views = torch.load(cache_features(model.model, model.domain, model.config.features, rows,
+                                      tmp_path / "cache", model.device)[0].path)
+    assert views.shape[0] == 1  # [views, T, D]: evaluation rows hold the one evaluation view
+    cached = views[0]
     live_logits, _ = model.run([clip])
-    with torch.no_grad():  # cached inputs are the frontend's output: they go to the backbone
-        cached_logits, _ = model.model.backbone(cached[None].to(model.device), torch.tensor([cached.shape[0]]))
+    with torch.no_grad():  # cached inputs are the frontend's output: training runs the model from them
+        cached_logits, _ = model.model.from_cache(cached[None].to(model.device), torch.tensor([cached.shape[0]]))
     torch.testing.assert_close(live_logits, cached_logits, atol=1e-5, rtol=1e-4)
     capsys.readouterr()
     # one epoch: only the cache reuse matters here (so short a run may end with the verdict, exit 3)
