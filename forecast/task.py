@@ -209,7 +209,7 @@ class ForecastTask(Task):
 
         return torch.stack(list(targets)).float(), None
 
-    def loss(self, out, out_lengths, batch):
+    def loss(self, out, out_lengths, batch, training=True):
         import torch
         from torch.nn import functional as F
 

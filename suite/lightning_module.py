@@ -43,10 +43,10 @@ class SuiteModule(L.LightningModule):
     def forward(self, x, lengths):
         return self.model(x, lengths)
 
-    def _loss(self, batch):
+    def _loss(self, batch, training: bool):
         net = self.model.from_cache if self.skip_frontend else self.model
         out, out_lengths = net(batch.inputs, batch.lengths)
-        loss, dropped = self.task.loss(out, out_lengths, batch)
+        loss, dropped = self.task.loss(out, out_lengths, batch, training=training)
         if dropped:
             self._note_infeasible(dropped)
         return loss, out, out_lengths
@@ -73,7 +73,7 @@ class SuiteModule(L.LightningModule):
             self.log("train/skipped", float(len(self.skipped)), on_step=True, reduce_fx="max")
         if not batch.ids:
             return None
-        loss, _, _ = self._loss(batch)
+        loss, _, _ = self._loss(batch, training=True)
         if not torch.isfinite(loss):
             self.bad_in_a_row += 1
             self.bad_total += 1
@@ -125,7 +125,7 @@ class SuiteModule(L.LightningModule):
     def validation_step(self, batch, batch_idx):
         if not batch.ids:
             return
-        loss, out, out_lengths = self._loss(batch)
+        loss, out, out_lengths = self._loss(batch, training=False)
         self.log("val/loss", loss, prog_bar=True, batch_size=len(batch.ids), sync_dist=True)
         self._hyps += self.task.hypotheses(out, out_lengths, self.targets)
         self._refs += self.task.batch_references(batch, self.targets)

@@ -124,13 +124,29 @@ class EfficientNetLite0(nn.Module):
         self._conv_head = SameConv2d(STAGES[-1][5], HEAD_CHANNELS, 1) if self.has_head else nn.Identity()
         self._bn1 = nn.BatchNorm2d(HEAD_CHANNELS, **_BN) if self.has_head else nn.Identity()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu6(self._bn0(self._conv_stem(x)))
-        for block in self._blocks:
-            x = block(x)
+    def forward_to(self, block: int, x: torch.Tensor) -> torch.Tensor:
+        """Frames -> the map entering block ``block`` (0-based; stem and blocks before it)."""
+        return self._blocks_between(F.relu6(self._bn0(self._conv_stem(x))), 0, block)
+
+    def forward_from(self, block: int, x: torch.Tensor) -> torch.Tensor:
+        """``forward_to(block, ...)``'s map -> the output map (block ``block`` on, then the head)."""
+        x = self._blocks_between(x, block, len(self._blocks))
         if self.has_head:
             x = F.relu6(self._bn1(self._conv_head(x)))
         return x
+
+    def _blocks_between(self, x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        for i, b in enumerate(self._blocks):  # no slicing: TorchScript needs constant slice bounds
+            if start <= i < stop:
+                x = b(x)
+        return x
+
+    def modules_from(self, block: int) -> list[nn.Module]:
+        """The modules ``forward_from(block, ...)`` runs (what fine-tuning from ``block`` trains)."""
+        return list(self._blocks[block:]) + [self._conv_head, self._bn1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_from(0, self.forward_to(0, x))
 
 
 def weights_path() -> Path:

@@ -73,7 +73,7 @@ def _frontend(model, clips: list[torch.Tensor], device: torch.device) -> torch.T
     if len({c.shape for c in clips}) == 1:
         x = torch.stack(clips).to(device)
         out = model.frontend.cached(x, torch.full((len(clips),), x.shape[1], device=device)).cpu()
-        return out.half() if out.dim() > 3 else out
+        return out.half() if model.frontend.frames.trainable_blocks else out
     return torch.stack([_frontend(model, [c], device)[0] for c in clips])
 
 

@@ -93,6 +93,11 @@ class FrameEncoder(nn.Module):
         """Blocks that train after ``freeze()`` (0: the CNN is used whole, frozen or not)."""
         return getattr(self.cnn, "trainable_blocks", 0) if self.frozen else 0
 
+    @property
+    def first_trainable(self) -> int:
+        """Index of the first fine-tuned EfficientNet block (valid when ``trainable_blocks`` > 0)."""
+        return len(self.cnn._blocks) - self.trainable_blocks
+
     def freeze(self) -> None:
         """Freeze the CNN (and squeeze and projection: a frozen encoder's output is what a feature cache
         stores), but keep the last ``trainable_blocks`` blocks of an EfficientNet, its head, squeeze and
@@ -106,10 +111,9 @@ class FrameEncoder(nn.Module):
 
     def tail_modules(self) -> list[nn.Module]:
         """The modules after the frozen part: the last ``trainable_blocks`` blocks on (none when frozen whole)."""
-        n = self.trainable_blocks
-        if not n:
+        if not self.trainable_blocks:
             return []
-        return list(self.cnn._blocks)[-n:] + [self.cnn._conv_head, self.cnn._bn1, self.squeeze, self.proj]
+        return self.cnn.modules_from(self.first_trainable) + [self.squeeze, self.proj]
 
     @property
     def fully_frozen(self) -> bool:
@@ -118,26 +122,15 @@ class FrameEncoder(nn.Module):
     def frozen_part(self, images: torch.Tensor) -> torch.Tensor:
         """What a feature cache stores: [N, D] features of a CNN frozen whole, else the map [N, C, h, w]
         entering the first trainable block."""
-        n = self.trainable_blocks
-        if not n:
+        if not self.trainable_blocks:
             return self(images)
-        cnn = self.cnn
-        x = nn.functional.relu6(cnn._bn0(cnn._conv_stem(images)))
-        for block in list(cnn._blocks)[:-n]:
-            x = block(x)
-        return x
+        return self.cnn.forward_to(self.first_trainable, images)
 
     def trainable_part(self, x: torch.Tensor) -> torch.Tensor:
         """``frozen_part``'s output -> features [N, D]."""
-        n = self.trainable_blocks
-        if not n:
+        if not self.trainable_blocks:
             return x
-        x = x.float()
-        cnn = self.cnn
-        for block in list(cnn._blocks)[-n:]:
-            x = block(x)
-        if cnn.has_head:
-            x = nn.functional.relu6(cnn._bn1(cnn._conv_head(x)))
+        x = self.cnn.forward_from(self.first_trainable, x.float())
         return self.proj(self.pool(self.squeeze(x)))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

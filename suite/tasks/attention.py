@@ -129,7 +129,7 @@ class AttentionTask(CTCTask):
         # long lines can still need many GB: docs/attention.md, "Memory"
         return [t is None or len(targets.ids(r.target)) * t <= MAX_ATTENTION_CELLS for r, t in zip(rows, out_lengths)]
 
-    def loss(self, out, out_lengths, batch):
+    def loss(self, out, out_lengths, batch, training=True):
         import torch
         from torch.nn import functional as F
         from torch.nn.utils.rnn import pad_sequence

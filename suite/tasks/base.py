@@ -111,8 +111,10 @@ class Task(ABC):
         """Encoded targets of a batch -> (targets, target lengths or None)."""
 
     @abstractmethod
-    def loss(self, out: "torch.Tensor", out_lengths: "torch.Tensor", batch: Any) -> "tuple[torch.Tensor, list[str]]":
-        """(mean loss, ids of samples left out of it because they cannot be trained on)."""
+    def loss(self, out: "torch.Tensor", out_lengths: "torch.Tensor", batch: Any,
+             training: bool = True) -> "tuple[torch.Tensor, list[str]]":
+        """(mean loss, ids of samples left out of it because they cannot be trained on). ``training`` False:
+        the validation loss (no training-only terms such as label smoothing)."""
 
     def trainable(self, targets: TargetSpace, rows: Sequence["Row"], out_lengths: Sequence[int | None]) -> list[bool]:
         """Before training: which rows the model can learn, given its output length (None: unknown)."""

@@ -103,11 +103,10 @@ class ClassifyTask(Task):
 
         return torch.tensor(targets, dtype=torch.long), None
 
-    def loss(self, out, out_lengths, batch):
-        import torch
+    def loss(self, out, out_lengths, batch, training=True):
         from torch.nn import functional as F
 
-        smoothing = self.label_smoothing if torch.is_grad_enabled() else 0.0  # validation: plain cross-entropy
+        smoothing = self.label_smoothing if training else 0.0  # validation: plain cross-entropy
         return F.cross_entropy(out, batch.targets, label_smoothing=smoothing), []
 
     def hypotheses(self, out, out_lengths, targets, decoder=None) -> list:

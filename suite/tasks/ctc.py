@@ -138,7 +138,7 @@ class CTCTask(Task):
             start += n
         return out
 
-    def loss(self, out, out_lengths, batch):
+    def loss(self, out, out_lengths, batch, training=True):
         import torch
         from torch.nn import functional as F
 
