@@ -121,3 +121,46 @@ def test_a_squeeze_after_a_cnn_frozen_whole_is_frozen_too():
     before = frames.squeeze[1].running_mean.clone()
     m(torch.randn(2, 3, 3, 16, 16), torch.tensor([3, 3]))
     torch.testing.assert_close(frames.squeeze[1].running_mean, before)  # statistics do not move either
+
+
+def test_temporal_shift_moves_channels_one_frame_within_each_clip():
+    from video.temporal_shift import shift_time
+
+    x = torch.randn(2 * 4, 16, 3, 3)  # 2 clips of 4 frames
+    y = shift_time(x, 4, 0.125).view(2, 4, 16, 3, 3)
+    v = x.view(2, 4, 16, 3, 3)
+    torch.testing.assert_close(y[:, 1:, :2], v[:, :-1, :2])  # 2 channels from the previous frame
+    torch.testing.assert_close(y[:, :-1, 2:4], v[:, 1:, 2:4])  # 2 from the next
+    torch.testing.assert_close(y[:, :, 4:], v[:, :, 4:])
+    assert not y[:, 0, :2].any() and not y[:, -1, 2:4].any()  # nothing crosses from one clip into the other
+    with pytest.raises(ValueError, match="whole clips"):
+        shift_time(x, 3, 0.125)
+
+
+def test_temporal_shift_lets_a_frame_see_its_neighbours_in_the_fine_tuned_blocks():
+    """Without the shift a frame's features depend on that frame only; with it, on its neighbours too (but never
+    on another clip), in both the raw-frame and the cached-map path, which agree."""
+    def model(shift):
+        torch.manual_seed(0)
+        vm = VideoModel(cnn="efficientnet_lite0", cnn_stage=7, freeze_cnn=True,  # ImageNet weights: real activations
+                        cnn_trainable_blocks=2, cnn_squeeze=8, spatial_grid=2, feature_dim=None, temporal_shift=shift)
+        return VideoFrontend(VideoFeatures(), vm).eval()
+
+    clips, lengths = torch.randint(0, 256, (2, 3, 3, 48, 48), dtype=torch.uint8), torch.tensor([3, 3])
+    changed = clips.clone()
+    changed[0, 0] = 255 - changed[0, 0]  # another first frame in clip 0
+    for shift, neighbour_moves in ((0.0, False), (0.125, True)):
+        front = model(shift)
+        with torch.no_grad():
+            a, b = front(clips, lengths)[0], front(changed, lengths)[0]
+            torch.testing.assert_close(front.resume(front.cached(clips, lengths), lengths)[0], a)
+        assert not torch.allclose(a[0, 0], b[0, 0])
+        assert torch.allclose(a[0, 1], b[0, 1]) != neighbour_moves
+        torch.testing.assert_close(a[1], b[1])  # the other clip
+
+
+def test_temporal_shift_needs_fine_tuned_blocks():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="model.temporal_shift"):
+        VideoModel(cnn="efficientnet_lite0", freeze_cnn=True, temporal_shift=0.125)

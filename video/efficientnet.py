@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -81,8 +82,10 @@ class MBConv(nn.Module):
         self.residual = stride == 1 and cin == cout
         self.drop = drop
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = x
+    def forward(self, x: torch.Tensor, branch_input: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``branch_input``: what the convolutions see instead of ``x`` (the residual still adds ``x``): a
+        temporally shifted ``x`` makes this a residual-shift block (TSM)."""
+        y = x if branch_input is None else branch_input
         if self.expand:
             y = F.relu6(self._bn0(self._expand_conv(y)))
         y = F.relu6(self._bn1(self._depthwise_conv(y)))
@@ -128,9 +131,18 @@ class EfficientNetLite0(nn.Module):
         """Frames -> the map entering block ``block`` (0-based; stem and blocks before it)."""
         return self._blocks_between(F.relu6(self._bn0(self._conv_stem(x))), 0, block)
 
-    def forward_from(self, block: int, x: torch.Tensor) -> torch.Tensor:
-        """``forward_to(block, ...)``'s map -> the output map (block ``block`` on, then the head)."""
-        x = self._blocks_between(x, block, len(self._blocks))
+    def forward_from(self, block: int, x: torch.Tensor,
+                     shift: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+        """``forward_to(block, ...)``'s map -> the output map (block ``block`` on, then the head). ``shift``
+        maps each of those blocks' input to what its convolutions see (``MBConv``'s ``branch_input``)."""
+        if shift is None:
+            x = self._blocks_between(x, block, len(self._blocks))
+        else:
+            for b in self._blocks[block:]:
+                x = b(x, shift(x))
+        return self._head(x)
+
+    def _head(self, x: torch.Tensor) -> torch.Tensor:
         if self.has_head:
             x = F.relu6(self._bn1(self._conv_head(x)))
         return x
@@ -146,7 +158,7 @@ class EfficientNetLite0(nn.Module):
         return list(self._blocks[block:]) + [self._conv_head, self._bn1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_from(0, self.forward_to(0, x))
+        return self._head(self._blocks_between(self.forward_to(0, x), 0, len(self._blocks)))
 
 
 def weights_path() -> Path:

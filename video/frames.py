@@ -53,7 +53,7 @@ class FrameEncoder(nn.Module):
     def __init__(self, cnn: str = "small", cnn_weights: str | None = None, cnn_channels: int = 32,
                  spatial_grid: int = 4, feature_dim: int | None = 256, cnn_stage: int | None = None,
                  trainable_blocks: int = 0, cnn_layer: str | None = None, cnn_weights_sha256: str | None = None,
-                 squeeze: int | None = None, cnn_lr_scale: float = 1.0):
+                 squeeze: int | None = None, cnn_lr_scale: float = 1.0, temporal_shift: float = 0.0):
         super().__init__()
         if cnn in ("small", "efficientnet_lite0") and (cnn_layer or cnn_weights_sha256):
             key = "model.cnn_layer" if cnn_layer else "model.cnn_weights_sha256"
@@ -79,6 +79,7 @@ class FrameEncoder(nn.Module):
                                          nn.ReLU(inplace=True))
             channels = squeeze
         self.frozen = False
+        self.temporal_shift = temporal_shift  # fine-tuned blocks only: see trainable_part
         self.pool = nn.AdaptiveAvgPool2d(spatial_grid)
         grid = channels * spatial_grid**2
         if feature_dim is None:
@@ -126,16 +127,26 @@ class FrameEncoder(nn.Module):
             return self(images)
         return self.cnn.forward_to(self.first_trainable, images)
 
-    def trainable_part(self, x: torch.Tensor) -> torch.Tensor:
-        """``frozen_part``'s output -> features [N, D]."""
+    def trainable_part(self, x: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
+        """``frozen_part``'s output -> features [N, D]. With ``temporal_shift`` the N rows are clips of
+        ``clip_length`` consecutive frames and each fine-tuned block sees part of its neighbours' channels."""
         if not self.trainable_blocks:
             return x
-        x = self.cnn.forward_from(self.first_trainable, x.float())
+        shift = None
+        if self.temporal_shift:
+            if clip_length is None:
+                raise ValueError("model.temporal_shift needs the clip length")
+            from .temporal_shift import shift_time
+
+            def shift(y):
+                return shift_time(y, clip_length, self.temporal_shift)
+        x = self.cnn.forward_from(self.first_trainable, x.float(), shift)
         return self.proj(self.pool(self.squeeze(x)))
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
+        """Images [N, 3, H, W] -> [N, D]; ``clip_length``: see ``trainable_part``."""
         if self.trainable_blocks:
             with torch.no_grad():
                 x = self.frozen_part(images)
-            return self.trainable_part(x)
+            return self.trainable_part(x, clip_length)
         return self.proj(self.pool(self.squeeze(self.cnn(images))))

@@ -33,7 +33,8 @@ class VideoFrontend(nn.Module):
         self.normalize = VideoNormalize(features.mean, features.std)
         self.frames = FrameEncoder(model.cnn, model.cnn_weights, model.cnn_channels, model.spatial_grid,
                                    model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
-                                   model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale)
+                                   model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale,
+                                   model.temporal_shift)
         self.freeze_cnn = model.freeze_cnn
         if self.freeze_cnn:
             self.frames.freeze()
@@ -57,7 +58,7 @@ class VideoFrontend(nn.Module):
         x, lengths = self.normalize(x, lengths)
         B, T = x.shape[:2]
         with torch.set_grad_enabled(torch.is_grad_enabled() and not (self.freeze_cnn and self.frames.fully_frozen)):
-            feats = self.frames(x.flatten(0, 1))
+            feats = self.frames(x.flatten(0, 1), T)
         return feats.view(B, T, -1), lengths
 
     def cached(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -70,7 +71,7 @@ class VideoFrontend(nn.Module):
     def resume(self, cached: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``forward`` from what ``cached`` returned: [B, T, ...] -> features [B, T, D] + lengths."""
         B, T = cached.shape[:2]
-        return self.frames.trainable_part(cached.flatten(0, 1)).view(B, T, -1), lengths
+        return self.frames.trainable_part(cached.flatten(0, 1), T).view(B, T, -1), lengths
 
 
 def build_frontend(features: VideoFeatures, augment: VideoAugment | None = None,

@@ -28,6 +28,9 @@ class VideoModel(StrictModel):
     # train; with cache_features the cache holds the maps entering them, so fine-tuning runs on a CPU
     cnn_trainable_blocks: int = Field(0, ge=0, le=16)
     cnn_lr_scale: float = Field(0.3, gt=0)  # learning rate of those blocks, relative to train.optim.lr
+    # with cnn_trainable_blocks: this fraction of each fine-tuned block's input channels comes from the previous
+    # frame and as many from the next (TSM's residual shift; 0.125 as in the paper): motion inside the CNN
+    temporal_shift: float = Field(0.0, ge=0.0, le=0.5)
     cnn_squeeze: int | None = Field(None, ge=1)  # a trainable 1x1 conv to this many channels before the grid
     cache_features: bool = False  # with freeze_cnn: per-frame features computed once (no augmentation), cached on disk
     # with cache_features: each training clip is cached as the evaluation view plus cache_views - 1 views
@@ -38,6 +41,8 @@ class VideoModel(StrictModel):
     def _tail_needs_frozen_cnn(self):
         if self.cnn_trainable_blocks and not self.freeze_cnn:
             raise ValueError("model.cnn_trainable_blocks needs model.freeze_cnn: true (it unfreezes the last blocks)")
+        if self.temporal_shift and not self.cnn_trainable_blocks:
+            raise ValueError("model.temporal_shift acts in fine-tuned blocks: it needs model.cnn_trainable_blocks")
         return self
 
 
