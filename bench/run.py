@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
 
 BENCHMARKS = ["trainer", "pipeline", "padding", "inference", "beam", "video_decode", "ink_features", "export", "rnn_cells", "serve",
-              "cli", "an4_peers", "video_label"]
+              "cli", "an4_peers", "video_label", "channels_last"]
 
 
 def machine() -> dict:

@@ -40,7 +40,9 @@ def efficientnet_trunk(weights: str | None, stage: int | None, trainable_blocks:
             raise SuiteError("CNN weights file not found", path)
         load_pretrained(trunk, path)
     trunk.trainable_blocks = trainable_blocks
-    return trunk, trunk.out_channels
+    # depthwise convolutions run 1.2x (inference) to 1.6x (a fine-tuned tail's training step) faster on a CPU
+    # in channels-last layout (bench/bench_channels_last.py); the inputs follow in FrameEncoder
+    return trunk.to(memory_format=torch.channels_last), trunk.out_channels
 
 
 class FrameEncoder(nn.Module):
@@ -125,7 +127,7 @@ class FrameEncoder(nn.Module):
         entering the first trainable block."""
         if not self.trainable_blocks:
             return self(images)
-        return self.cnn.forward_to(self.first_trainable, images)
+        return self.cnn.forward_to(self.first_trainable, _layout(images, self.cnn)).contiguous()
 
     def trainable_part(self, x: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
         """``frozen_part``'s output -> features [N, D]. With ``temporal_shift`` the N rows are clips of
@@ -140,7 +142,7 @@ class FrameEncoder(nn.Module):
 
             def shift(y):
                 return shift_time(y, clip_length, self.temporal_shift)
-        x = self.cnn.forward_from(self.first_trainable, x.float(), shift)
+        x = self.cnn.forward_from(self.first_trainable, _layout(x.float(), self.cnn), shift)
         return self.proj(self.pool(self.squeeze(x)))
 
     def forward(self, images: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
@@ -149,4 +151,12 @@ class FrameEncoder(nn.Module):
             with torch.no_grad():
                 x = self.frozen_part(images)
             return self.trainable_part(x, clip_length)
-        return self.proj(self.pool(self.squeeze(self.cnn(images))))
+        return self.proj(self.pool(self.squeeze(self.cnn(_layout(images, self.cnn)))))
+
+
+def _layout(x: torch.Tensor, cnn: nn.Module) -> torch.Tensor:
+    """``x`` in the memory layout of the CNN's weights (channels-last for EfficientNet-Lite0)."""
+    w = next(cnn.parameters(), None)
+    if w is not None and w.dim() == 4 and w.is_contiguous(memory_format=torch.channels_last) and not w.is_contiguous():
+        return x.contiguous(memory_format=torch.channels_last)
+    return x
