@@ -1,6 +1,6 @@
 """Benchmark: `suite label` speed (clips/s on one core) and peak memory (max RSS of the process) with the
 bundled demo model (small CNN, 64 px) and a model on EfficientNet-Lite0 ImageNet features
-(configs/video-cpu.yaml: 128 px, Lite0 to stage 7, 32 x 4 x 4 map, LSTM 256), on the real clips of
+(configs/video-cpu.yaml: its frame size, Lite0 to stage 7, 32 x 4 x 4 map, LSTM 256), on the real clips of
 ../shared/data/video_smoke (when present) and on a 60 s 1920x1080 mp4 (scripts/make_video_1080p_test.py),
 as a whole-clip label and as a --timeline.
 
