@@ -46,7 +46,7 @@ class Stepper:
         batch.targets = batch.targets.to(self.dev)
         if batch.target_lengths is not None:
             batch.target_lengths = batch.target_lengths.to(self.dev)
-        loss, _, _ = self.module._loss(batch)
+        loss, _, _ = self.module._loss(batch, training=True)
         self.opt.zero_grad(set_to_none=True)
         if torch.isfinite(loss):
             loss.backward()

@@ -154,7 +154,7 @@ def test_an_infeasible_sample_does_not_poison_the_batch_gradient():
     module = SuiteModule(cfg, {"symbols": list(" ab")})
     items = [("ok", torch.randn(20, 8), torch.tensor([2, 3, 2])), ("too-short", torch.randn(2, 8), torch.tensor([2, 2, 3]))]
     batch = collate(items, module.task.collate_targets)
-    loss, _, _ = module._loss(batch)
+    loss, _, _ = module._loss(batch, training=True)
     loss.backward()
     assert torch.isfinite(loss)
     assert all(torch.isfinite(p.grad).all() for p in module.parameters() if p.grad is not None)
