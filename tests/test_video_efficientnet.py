@@ -97,3 +97,26 @@ def test_torchscript_and_training_mode(trunk):
     m = EfficientNetLite0(4, drop_connect=0.2).train()
     m(x).sum().backward()
     assert m._conv_stem.weight.grad is not None
+
+
+def test_split_at_a_block_and_identity_shift_equal_the_whole(trunk):
+    x = torch.randn(2, 3, 64, 80)
+    with torch.no_grad():
+        whole = trunk(x)
+        maps = trunk.forward_to(11, x)
+        assert torch.allclose(trunk.forward_from(11, maps), whole, atol=1e-5)
+        assert torch.allclose(trunk.forward_from(11, maps, lambda y: y), whole, atol=1e-5)
+        # a shift feeds the block branches only: zeroing it leaves the residual path, so the output changes
+        assert not torch.allclose(trunk.forward_from(11, maps, torch.zeros_like), whole, atol=1e-3)
+
+
+def test_frame_encoder_feeds_efficientnet_channels_last_and_matches_contiguous():
+    from video.frames import FrameEncoder
+
+    enc = FrameEncoder("efficientnet_lite0", cnn_weights="random", cnn_stage=7, feature_dim=None).eval()
+    assert enc.channels_last and not FrameEncoder("small", feature_dim=None).channels_last
+    x = torch.randn(2, 3, 64, 64)
+    plain = EfficientNetLite0(7).eval()
+    plain.load_state_dict(enc.cnn.state_dict())
+    with torch.no_grad():
+        assert torch.allclose(enc.cnn(enc._layout(x)), plain(x), atol=1e-4)

@@ -129,28 +129,26 @@ class EfficientNetLite0(nn.Module):
 
     def forward_to(self, block: int, x: torch.Tensor) -> torch.Tensor:
         """Frames -> the map entering block ``block`` (0-based; stem and blocks before it)."""
-        return self._blocks_between(F.relu6(self._bn0(self._conv_stem(x))), 0, block)
+        return self._blocks_between(self._stem(x), 0, block)
 
     def forward_from(self, block: int, x: torch.Tensor,
                      shift: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
         """``forward_to(block, ...)``'s map -> the output map (block ``block`` on, then the head). ``shift``
         maps each of those blocks' input to what its convolutions see (``MBConv``'s ``branch_input``)."""
-        if shift is None:
-            x = self._blocks_between(x, block, len(self._blocks))
-        else:
-            for b in self._blocks[block:]:
-                x = b(x, shift(x))
-        return self._head(x)
+        return self._head(self._blocks_between(x, block, len(self._blocks), shift))
+
+    def _stem(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu6(self._bn0(self._conv_stem(x)))
 
     def _head(self, x: torch.Tensor) -> torch.Tensor:
         if self.has_head:
             x = F.relu6(self._bn1(self._conv_head(x)))
         return x
 
-    def _blocks_between(self, x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-        for i, b in enumerate(self._blocks):  # no slicing: TorchScript needs constant slice bounds
-            if start <= i < stop:
-                x = b(x)
+    def _blocks_between(self, x: torch.Tensor, start: int, stop: int,
+                        shift: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+        for b in self._blocks[start:stop]:
+            x = b(x, None if shift is None else shift(x))
         return x
 
     def modules_from(self, block: int) -> list[nn.Module]:
@@ -158,7 +156,11 @@ class EfficientNetLite0(nn.Module):
         return list(self._blocks[block:]) + [self._conv_head, self._bn1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._head(self._blocks_between(self.forward_to(0, x), 0, len(self._blocks)))
+        # its own loop: TorchScript compiles forward and what it calls, and cannot take forward_from's callable
+        x = self._stem(x)
+        for b in self._blocks:
+            x = b(x)
+        return self._head(x)
 
 
 def weights_path() -> Path:

@@ -80,6 +80,8 @@ class FrameEncoder(nn.Module):
             self.squeeze = nn.Sequential(nn.Conv2d(channels, squeeze, 1, bias=False), nn.BatchNorm2d(squeeze),
                                          nn.ReLU(inplace=True))
             channels = squeeze
+        # EfficientNet's weights are channels-last (efficientnet_trunk); its inputs are converted to match
+        self.channels_last = cnn == "efficientnet_lite0"
         self.frozen = False
         self.temporal_shift = temporal_shift  # fine-tuned blocks only: see trainable_part
         self.pool = nn.AdaptiveAvgPool2d(spatial_grid)
@@ -127,7 +129,7 @@ class FrameEncoder(nn.Module):
         entering the first trainable block."""
         if not self.trainable_blocks:
             return self(images)
-        return self.cnn.forward_to(self.first_trainable, _layout(images, self.cnn)).contiguous()
+        return self.cnn.forward_to(self.first_trainable, self._layout(images)).contiguous()
 
     def trainable_part(self, x: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
         """``frozen_part``'s output -> features [N, D]. With ``temporal_shift`` the N rows are clips of
@@ -142,8 +144,11 @@ class FrameEncoder(nn.Module):
 
             def shift(y):
                 return shift_time(y, clip_length, self.temporal_shift)
-        x = self.cnn.forward_from(self.first_trainable, _layout(x.float(), self.cnn), shift)
+        x = self.cnn.forward_from(self.first_trainable, self._layout(x.float()), shift)
         return self.proj(self.pool(self.squeeze(x)))
+
+    def _layout(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def forward(self, images: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
         """Images [N, 3, H, W] -> [N, D]; ``clip_length``: see ``trainable_part``."""
@@ -151,12 +156,5 @@ class FrameEncoder(nn.Module):
             with torch.no_grad():
                 x = self.frozen_part(images)
             return self.trainable_part(x, clip_length)
-        return self.proj(self.pool(self.squeeze(self.cnn(_layout(images, self.cnn)))))
+        return self.proj(self.pool(self.squeeze(self.cnn(self._layout(images)))))
 
-
-def _layout(x: torch.Tensor, cnn: nn.Module) -> torch.Tensor:
-    """``x`` in the memory layout of the CNN's weights (channels-last for EfficientNet-Lite0)."""
-    w = next(cnn.parameters(), None)
-    if w is not None and w.dim() == 4 and w.is_contiguous(memory_format=torch.channels_last) and not w.is_contiguous():
-        return x.contiguous(memory_format=torch.channels_last)
-    return x
