@@ -95,11 +95,15 @@ def make_loaders(cfg, domain, targets, task, train_rows, valid_rows, device, bat
 
 
 def quiet_lightning() -> None:
-    """Lightning's banners (GPU available, tips) are noise in a CLI; warnings still show."""
+    """Lightning's banners (GPU available, tips) are noise in a CLI; warnings still show, except one that
+    is always expected here: frozen pretrained parts (e.g. BatchNorm keeping ImageNet statistics) stay in
+    eval mode on purpose."""
     import logging
+    import warnings
 
     for name in ("lightning.pytorch", "lightning.fabric", "pytorch_lightning", "lightning"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
 
 
 def read_config(config_path: str, overrides: list[str], init_bundle: dict | None):
