@@ -142,7 +142,8 @@ ROWS: list[Row] = [
     Row("video-scratch-30", "video", "configs/video-scratch-cpu.yaml", "video-cluttered-30", "accuracy"),
     Row("video-scratch-100", "video", "configs/video-scratch-cpu.yaml", "video-cluttered-100", "accuracy", 0.90),
     Row("video-pretrained-10", "video", "configs/video-cpu.yaml", "video-cluttered-10", "accuracy"),
-    Row("video-pretrained-30", "video", "configs/video-cpu.yaml", "video-cluttered-30", "accuracy"),
+    # the Video issue's target (it also asks >= 90% on the reversed pairs, reported beside top-1)
+    Row("video-pretrained-30", "video", "configs/video-cpu.yaml", "video-cluttered-30", "accuracy", 0.90),
     Row("video-pretrained-100", "video", "configs/video-cpu.yaml", "video-cluttered-100", "accuracy"),
 ]
 ROW_BY_ID = {r.id: r for r in ROWS}

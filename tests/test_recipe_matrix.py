@@ -34,7 +34,8 @@ def test_table_is_consistent(rm):
         assert f"data.train={rm.CORPORA[r.corpus].train}" in argv
         assert not any(a.startswith("data.valid=") and a != "data.valid=null" for a in argv) or r.valid
     targets = {r.id: r.target for r in rm.ROWS if r.target is not None}
-    assert targets == {"speech-fsdd-1spk": 0.05, "handwriting-unipen-1000": 0.15, "video-scratch-100": 0.90}
+    assert targets == {"speech-fsdd-1spk": 0.05, "handwriting-unipen-1000": 0.15, "video-scratch-100": 0.90,
+                       "video-pretrained-30": 0.90}
 
 
 def test_corpus_chain_puts_dependencies_first(rm):
