@@ -36,8 +36,10 @@ def cmd_evaluate(args) -> int:
     pairs = result.pop("_pairs", None)
     matrix = result.pop("_confusion", None)
     per_class = result.pop("_per_class", None)
+    confused = result.pop("_confused", None)
     if per_class:  # accuracy of each class present in the manifest (classification)
         result["per_class"] = per_class
+        result["confused"] = confused  # {true: {predicted: count}}: which classes the errors went to
     if args.confusion:
         if matrix is None:
             raise SuiteError("--confusion applies to classification models")

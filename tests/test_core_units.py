@@ -245,6 +245,7 @@ def test_classification_metrics():
     assert m["_confusion"].tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
     assert m["mean_class_accuracy"] == pytest.approx((1 + 0.5 + 1) / 3)
     assert m["_per_class"] == {"a": 1.0, "b": 0.5, "c": 1.0}
+    assert m["_confused"] == {"b": {"c": 1}}  # the one error: a "b" read as "c"
     two = TASK.metrics([0, 1, 1], [torch.tensor([3.0, 1, 0]), torch.tensor([0, 2, 3.0]), torch.tensor([1, 3, 2.0])],
                        LabelSet(["a", "b", "c"]))
     assert two["accuracy"] == pytest.approx(2 / 3) and two["top5"] == 1.0

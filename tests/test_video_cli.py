@@ -81,6 +81,8 @@ def test_evaluate_reports_accuracy_and_confusion(trained, capsys):
     # held-out clips: chance is 1/3, and a model blind to frame order cannot tell up from down (<= 2/3);
     # measured 1.0 after 100 steps, 0.87 after 50
     assert result["accuracy"] >= 0.8, result
+    errors = sum(n for wrong in result["confused"].values() for n in wrong.values())
+    assert errors == round((1 - result["accuracy"]) * result["samples"])  # every error, by true and read class
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 

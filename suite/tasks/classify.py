@@ -126,9 +126,10 @@ class ClassifyTask(Task):
         top5 = float(multiclass_accuracy(logits, y, num_classes=n, top_k=min(5, n), average="micro")) if n > 1 else acc
         present = torch.bincount(y, minlength=n) > 0
         per_class = multiclass_accuracy(logits, y, num_classes=n, average=None)
+        confusion = multiclass_confusion_matrix(logits, y, num_classes=n).numpy()
         return {"error": 1.0 - acc, "accuracy": acc, "top5": top5,
                 "mean_class_accuracy": float(per_class[present].mean()),
-                "_confusion": multiclass_confusion_matrix(logits, y, num_classes=n).numpy(),
+                "_confusion": confusion, "_confused": confused(confusion, targets.labels),
                 "_per_class": {targets.labels[i]: round(float(per_class[i]), 6) for i in range(n) if present[i]}}
 
     def null_error(self, references, targets) -> float:
@@ -157,3 +158,14 @@ class ClassifyTask(Task):
 
 
 TASK = ClassifyTask()
+
+
+def confused(confusion, labels: list[str]) -> dict[str, dict[str, int]]:
+    """The errors of a confusion matrix (rows: true class) by name, most frequent first:
+    ``{true: {predicted: count}}`` for the classes that had any."""
+    out = {}
+    for i, row in enumerate(confusion):
+        wrong = sorted(((int(c), labels[j]) for j, c in enumerate(row) if j != i and c), reverse=True)
+        if wrong:
+            out[labels[i]] = {name: c for c, name in wrong}
+    return out
