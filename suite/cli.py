@@ -36,10 +36,12 @@ def cmd_evaluate(args) -> int:
     pairs = result.pop("_pairs", None)
     matrix = result.pop("_confusion", None)
     per_class = result.pop("_per_class", None)
-    confused = result.pop("_confused", None)
     if per_class:  # accuracy of each class present in the manifest (classification)
         result["per_class"] = per_class
-        result["confused"] = confused  # {true: {predicted: count}}: which classes the errors went to
+    if per_class and matrix is not None:
+        from .tasks.classify import confused
+
+        result["confused"] = confused(matrix, predictor.labels)  # {true: {predicted: count}}: where errors went
     if args.confusion:
         if matrix is None:
             raise SuiteError("--confusion applies to classification models")

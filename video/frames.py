@@ -41,7 +41,8 @@ def efficientnet_trunk(weights: str | None, stage: int | None, trainable_blocks:
         load_pretrained(trunk, path)
     trunk.trainable_blocks = trainable_blocks
     # depthwise convolutions run 1.2x (inference) to 1.6x (a fine-tuned tail's training step) faster on a CPU
-    # in channels-last layout (bench/bench_channels_last.py); the inputs follow in FrameEncoder
+    # in channels-last layout (bench/bench_channels_last.py); FrameEncoder reads the flag to convert the inputs
+    trunk.channels_last = True
     return trunk.to(memory_format=torch.channels_last), trunk.out_channels
 
 
@@ -80,8 +81,8 @@ class FrameEncoder(nn.Module):
             self.squeeze = nn.Sequential(nn.Conv2d(channels, squeeze, 1, bias=False), nn.BatchNorm2d(squeeze),
                                          nn.ReLU(inplace=True))
             channels = squeeze
-        # EfficientNet's weights are channels-last (efficientnet_trunk); its inputs are converted to match
-        self.channels_last = cnn == "efficientnet_lite0"
+        # a trunk whose weights are channels-last (efficientnet_trunk) gets its inputs converted to match
+        self.channels_last = bool(getattr(self.cnn, "channels_last", False))
         self.frozen = False
         self.temporal_shift = temporal_shift  # fine-tuned blocks only: see trainable_part
         self.pool = nn.AdaptiveAvgPool2d(spatial_grid)
