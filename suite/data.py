@@ -97,11 +97,20 @@ class BucketBatchSampler(Sampler[list[int]]):
     Distributed: every rank builds the same list of global batches (``batch_size * world_size`` samples) from
     (seed, epoch) and takes its own share of each, so ranks see disjoint samples and a step on N processes
     trains on the same samples as one process with N times the batch size.
+
+    ``costs`` and ``max_cost`` bound a batch's memory too (ESPnet's ``batch_bins``): beyond one sample per
+    process, a batch grows only while its size times its largest cost stays within ``max_cost`` per process,
+    so long samples train in smaller batches (at most ``batch_size`` still).
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, *, shuffle: bool = True, bucket: bool = True,
-                 seed: int = 0, pool_batches: int = 50, rank: int = 0, world_size: int = 1, drop_last: bool = False):
+                 seed: int = 0, pool_batches: int = 50, rank: int = 0, world_size: int = 1, drop_last: bool = False,
+                 costs: Sequence[int] | None = None, max_cost: int | None = None):
         self.lengths = list(lengths)
+        if costs is not None and len(costs) != len(self.lengths):
+            raise ValueError(f"{len(costs)} costs for {len(self.lengths)} samples")
+        self.costs = list(costs) if costs is not None and max_cost else None
+        self.max_cost = max_cost
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.bucket = bucket
@@ -128,7 +137,10 @@ class BucketBatchSampler(Sampler[list[int]]):
             else:
                 order.sort(key=lambda k: self.lengths[k])
         size = self.batch_size * self.world_size
-        batches = [order[i:i + size] for i in range(0, len(order), size)]
+        if self.costs is None:
+            batches = [order[i:i + size] for i in range(0, len(order), size)]
+        else:
+            batches = cost_bounded(order, size, self.costs, self.max_cost * self.world_size, self.world_size)
         # every rank needs a sample in every step, or the gradient all-reduce would wait forever
         min_size = size if self.drop_last else self.world_size
         if batches and len(batches[-1]) < min_size:
@@ -148,10 +160,31 @@ class BucketBatchSampler(Sampler[list[int]]):
         return iter(batches)
 
     def __len__(self) -> int:
+        if self.costs is not None:  # batch sizes depend on which samples meet: count this epoch's
+            return len(self.global_batches())
         size = self.batch_size * self.world_size
         n = len(self.lengths)
         full, rest = divmod(n, size)
         return full + (1 if rest >= (size if self.drop_last else self.world_size) else 0)
+
+
+def cost_bounded(order: Sequence[int], size: int, costs: Sequence[int], max_cost: int,
+                 least: int = 1) -> list[list[int]]:
+    """Consecutive batches of ``order``: at most ``size`` samples, and no more than ``least`` once the batch's
+    size times its largest cost would pass ``max_cost`` (a padded batch's memory grows with both)."""
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    top = 0
+    for i in order:
+        grown = max(top, costs[i])
+        if cur and (len(cur) >= size or (len(cur) >= least and (len(cur) + 1) * grown > max_cost)):
+            batches.append(cur)
+            cur, grown = [], costs[i]
+        cur.append(i)
+        top = grown
+    if cur:
+        batches.append(cur)
+    return batches
 
 
 class ResumableLoader(DataLoader):
@@ -165,6 +198,7 @@ class ResumableLoader(DataLoader):
 
     def load_state_dict(self, state: dict) -> None:
         epoch, consumed = state["epoch"], state["consumed"]
+        self.batch_sampler.set_epoch(epoch)  # first: with cost-bounded batches an epoch's length depends on it
         if consumed >= len(self.batch_sampler):  # saved at the very end of an epoch: resume at the next
             epoch, consumed = epoch + 1, 0
         self.batch_sampler.set_epoch(epoch)

@@ -48,16 +48,17 @@ def row_lengths(domain, rows, features_cfg) -> list[int | None]:
     return out
 
 
+def output_lengths(model, lengths: list[int | None]) -> list[int | None]:
+    """The model's output length for each input length (None stays None)."""
+    known = sorted({n for n in lengths if n is not None})
+    by_len = dict(zip(known, model.output_lengths(torch.tensor(known)).tolist())) if known else {}
+    return [by_len.get(n) if n is not None else None for n in lengths]
+
+
 def drop_untrainable(task, model, targets, rows, lengths, source: str):
     """Before training: rows the model cannot learn (e.g. CTC labels longer than the model's output for the
     input's length, with output lengths from the model itself) are reported by id and left out."""
-    known = [n for n in lengths if n is not None]
-    out_by_len = {}
-    if known:
-        uniq = sorted(set(known))
-        outs = model.output_lengths(torch.tensor(uniq)).tolist()
-        out_by_len = dict(zip(uniq, outs))
-    ok = task.trainable(targets, rows, [out_by_len.get(n) if n is not None else None for n in lengths])
+    ok = task.trainable(targets, rows, output_lengths(model, lengths))
     bad = [r.id for r, good in zip(rows, ok) if not good]
     if bad:
         print(f"warning: {source}: {len(bad)} sample(s) {task.untrainable_reason}; left out: {', '.join(bad[:10])}"
@@ -69,7 +70,8 @@ def drop_untrainable(task, model, targets, rows, lengths, source: str):
 
 
 def make_loaders(cfg, domain, targets, task, train_rows, valid_rows, device, batch_size: int, rank=0, world=1,
-                 train_lengths=None, valid_lengths=None, load_fn=None):
+                 train_lengths=None, valid_lengths=None, load_fn=None, train_costs=None):
+    """``train_costs``: the task's batch_costs of the training rows (None: batches bounded by count only)."""
     def fill(lengths):
         return [n if n is not None else 1 for n in lengths]
 
@@ -85,7 +87,8 @@ def make_loaders(cfg, domain, targets, task, train_rows, valid_rows, device, bat
     train_ds = ManifestDataset(train_rows, domain, f, a, targets.encode, seed=cfg.train.seed,
                                max_file_mb=cfg.data.max_file_mb, load_fn=load_fn)
     train_sampler = BucketBatchSampler(fill(train_lengths), batch_size, shuffle=True,
-                                       bucket=cfg.train.bucket, seed=cfg.train.seed, rank=rank, world_size=world)
+                                       bucket=cfg.train.bucket, seed=cfg.train.seed, rank=rank, world_size=world,
+                                       costs=train_costs, max_cost=task.max_batch_cost)
     train = ResumableLoader(train_ds, batch_sampler=train_sampler, **common)
     valid_lengths = valid_lengths or (row_lengths(domain, valid_rows, f) if load_fn is None else [1] * len(valid_rows))
     valid_ds = ManifestDataset(valid_rows, domain, f, None, targets.encode, max_file_mb=cfg.data.max_file_mb,
@@ -174,6 +177,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     train_lengths = row_lengths(domain, train_rows, cfg.features)
     train_rows, train_lengths = drop_untrainable(task, module.model, targets, train_rows, train_lengths,
                                                  cfg.data.train)
+    train_costs = task.batch_costs(targets, train_rows, output_lengths(module.model, train_lengths))
     load_fn = None
     if domain.precompute is not None:
         # train and valid separately: their ids may repeat across the two manifests
@@ -182,7 +186,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
             train_rows, load_fn = pre
             valid_rows = domain.precompute(domain, module.model, cfg, valid_rows, run / "feature_cache", device,
                                            training=False)[0]
-            train_lengths, module.skip_frontend = None, True
+            train_lengths, train_costs, module.skip_frontend = None, None, True
 
     t = cfg.train
     tty = sys.stderr.isatty()
@@ -222,14 +226,14 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     if batch_size != t.batch_size:
         print(f"note: {len(train_rows)} training samples: batch size {batch_size} instead of {t.batch_size} "
               f"(train.min_batches_per_epoch {t.min_batches_per_epoch})", file=sys.stderr)
-    per_epoch = len(BucketBatchSampler([1] * len(train_rows), batch_size, shuffle=False, world_size=world))
+    train_dl, valid_dl = make_loaders(cfg, domain, targets, task, train_rows, valid_rows, device, batch_size,
+                                      rank=trainer.global_rank, world=trainer.world_size,
+                                      train_lengths=train_lengths, load_fn=load_fn, train_costs=train_costs)
+    per_epoch = len(train_dl.batch_sampler)
     total = planned_steps(per_epoch, t.max_epochs, t.max_steps, t.min_steps)
     module.planned_steps = total
     max_epochs = min(t.max_epochs, epochs_for(total, per_epoch)) if t.max_steps > 0 else t.max_epochs
     trainer.fit_loop.max_epochs = max(max_epochs, epochs_for(t.min_steps, per_epoch))
-    train_dl, valid_dl = make_loaders(cfg, domain, targets, task, train_rows, valid_rows, device, batch_size,
-                                      rank=trainer.global_rank, world=trainer.world_size,
-                                      train_lengths=train_lengths, load_fn=load_fn)
     resume_hint = f"resume with: suite train {config_path} --out {run} --resume"
     try:
         trainer.fit(module, train_dl, valid_dl, ckpt_path=str(last) if resume else None)

@@ -225,3 +225,44 @@ def test_samples_too_long_for_attention_training_are_left_out(capsys):
     err = capsys.readouterr().err
     assert "train.jsonl: 1 sample(s) are too long for attention training" in err and "paragraph" in err
     assert TASK.trainable(vocab, rows, [None, None]) == [True, True]  # no length known: kept
+
+
+def test_training_batches_are_bounded_by_attention_cells(tmp_path, monkeypatch):
+    """`suite train` with `objective: attention` gives the sampler each row's characters x encoder frames, so
+    batches of long lines are smaller: no batch holds more cells (size x its largest sample's) than the bound."""
+    import suite.train as st
+    from suite.tasks.attention import AttentionTask
+    from tests.handwriting_toy import make_corpus
+
+    train = make_corpus(tmp_path / "train", 64, seed=1)
+    cfg = tmp_path / "toy.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "task": "handwriting", "objective": "attention", "data": {"num_workers": 0, "train": str(train)},
+        "features": {"spacing": 0.2}, "model": {"subsample": 2, "layers": 1, "hidden": 32, "decoder_hidden": 32},
+        "train": {"batch_size": 16, "min_batches_per_epoch": 1}}))
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    real = st.make_loaders
+
+    def spy(*args, **kwargs):
+        seen["costs"] = kwargs["train_costs"]
+        seen["batches"] = real(*args, **kwargs)[0].batch_sampler.global_batches()
+        raise Stop
+
+    caps, sizes = [10**12], {}
+    while len(caps) <= 2:
+        monkeypatch.setattr(AttentionTask, "max_batch_cost", caps[-1])
+        monkeypatch.setattr(st, "make_loaders", spy)
+        with pytest.raises(Stop):
+            st.train(str(cfg), [], str(tmp_path / f"run{len(caps)}"))
+        costs, batches = seen["costs"], seen["batches"]
+        assert len(costs) >= 50 and all(c > 0 for c in costs)  # held-out rows are not among them
+        for b in batches:
+            assert len(b) == 1 or len(b) * max(costs[i] for i in b) <= caps[-1]
+        longest = max(range(len(costs)), key=costs.__getitem__)
+        sizes[caps[-1]] = (len(batches), next(len(b) for b in batches if longest in b))
+        caps.append(4 * costs[longest])  # next round: the longest line fits a batch of 4
+    assert sizes[caps[0]][0] == 4 and sizes[caps[1]][1] <= 4 and sizes[caps[1]][0] > 4  # 55 rows in 16s: 4 batches

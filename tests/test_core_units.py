@@ -11,7 +11,7 @@ import yaml
 
 from suite.bundle import FORMAT, load_bundle, save_bundle
 from suite.config import apply_overrides, build_config, load_config
-from suite.data import BucketBatchSampler, collate, padding_efficiency
+from suite.data import BucketBatchSampler, collate, cost_bounded, padding_efficiency
 from suite.decoding import BeamDecoder, greedy_decode, word_times
 from suite.errors import SuiteError
 from suite.io import atomic_write_text
@@ -135,6 +135,35 @@ def test_distributed_batches_are_disjoint_and_epochs_differ():
     first = s.batches()
     s.set_epoch(1)
     assert s.batches() != first
+
+
+def test_cost_bounded_batches_shrink_for_long_samples():
+    """A batch's size x its largest cost stays within the bound (a padded batch's memory), except that a batch
+    always holds at least ``least`` samples."""
+    assert cost_bounded(range(6), 4, [10, 10, 10, 100, 100, 10], 200) == [[0, 1, 2], [3, 4], [5]]
+    assert cost_bounded(range(6), 4, [1] * 6, 200) == [[0, 1, 2, 3], [4, 5]]  # cheap: the count decides
+    assert cost_bounded(range(3), 4, [500, 500, 1], 200) == [[0], [1], [2]]  # above the bound alone: one each
+    assert cost_bounded(range(3), 4, [500, 500, 1], 200, least=2) == [[0, 1], [2]]
+
+
+@pytest.mark.parametrize("world", [1, 2])
+def test_sampler_with_costs_covers_every_sample_within_the_bound(world):
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(20, 400, size=300).tolist()
+    costs = [n * n // 10 for n in lengths]  # grows with length, like frames x characters
+    ranks = [BucketBatchSampler(lengths, 16, seed=2, rank=r, world_size=world, costs=costs, max_cost=40_000)
+             for r in range(world)]
+    steps = [s.global_batches() for s in ranks]
+    assert all(st == steps[0] for st in steps)  # every rank plans the same global batches
+    assert sorted(i for b in steps[0] for i in b) == list(range(300))
+    sizes = {len(b) for b in steps[0]}
+    assert max(sizes) == 16 * world and min(sizes) < 16 * world  # long samples: smaller batches
+    for b in steps[0]:
+        assert len(b) * max(costs[i] for i in b) <= 40_000 * world or len(b) == world
+    assert all(len(s) == len(list(s)) == len(steps[0]) for s in ranks)
+    if world > 1:
+        shares = [set(i for b in s for i in b) for s in ranks]
+        assert not shares[0] & shares[1]
 
 
 def test_collate_pads_and_counts_skipped():

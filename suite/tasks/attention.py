@@ -10,9 +10,10 @@ from ..domain import StrictModel
 from .ctc import CTCModelConfig, CTCTask, Vocabulary
 
 
-# the largest characters x encoder frames of a training sample: on CPU a teacher-forced batch needs ~1.9 KB per
-# cell (scripts/attention_memory.py), so a batch of 32 such samples stays under ~9 GB
-MAX_ATTENTION_CELLS = 150_000
+# teacher forcing needs ~1.9 KB per cell (batch x encoder frames x characters; scripts/attention_memory.py): a
+# training batch holds at most this many cells (its size x its largest sample's), ~3 GB beside the model, so long
+# samples train in smaller batches; a sample above it cannot train even alone and is left out
+MAX_ATTENTION_CELLS = 1_500_000
 
 
 class AttentionModelConfig(CTCModelConfig):
@@ -122,12 +123,16 @@ class AttentionTask(CTCTask):
         net.ctc_weight, net.label_smoothing = m.ctc_weight, m.label_smoothing
         return net
 
+    max_batch_cost = MAX_ATTENTION_CELLS
+
+    def batch_costs(self, targets, rows, out_lengths) -> list[int]:
+        # teacher forcing holds a characters x frames attention matrix per sample (unknown length: no cost)
+        return [len(targets.ids(r.target)) * (t or 0) for r, t in zip(rows, out_lengths)]
+
     def trainable(self, targets, rows, out_lengths) -> list[bool]:
-        # no frames-per-character rule (a joint CTC term skips those samples itself); but teacher forcing
-        # holds a characters x frames attention matrix per sample, in a batch padded to its longest, so
-        # paragraph-sized outliers (UNIPEN has a 1339-character "line") are left out. Batches of ordinary
-        # long lines can still need many GB: docs/attention.md, "Memory"
-        return [t is None or len(targets.ids(r.target)) * t <= MAX_ATTENTION_CELLS for r, t in zip(rows, out_lengths)]
+        # no frames-per-character rule (a joint CTC term skips those samples itself); a sample whose cells
+        # exceed a whole batch's (UNIPEN's 1339-character "line") is left out: docs/attention.md, "Memory"
+        return [c <= MAX_ATTENTION_CELLS for c in self.batch_costs(targets, rows, out_lengths)]
 
     def loss(self, out, out_lengths, batch, training=True):
         import torch

@@ -122,6 +122,14 @@ class Task(ABC):
 
     untrainable_reason: ClassVar[str] = "cannot be trained on"
 
+    # a training batch's memory bound in the units of batch_costs (None: batches are bounded by count only)
+    max_batch_cost: ClassVar[int | None] = None
+
+    def batch_costs(self, targets: TargetSpace, rows: Sequence["Row"],
+                    out_lengths: Sequence[int | None]) -> list[int] | None:
+        """Each training row's share of a padded batch's memory, for ``max_batch_cost`` (None: no bound)."""
+        return None
+
     # --- outputs and metrics -------------------------------------------------------------------------
     @abstractmethod
     def hypotheses(self, out: "torch.Tensor", out_lengths: "torch.Tensor", targets: TargetSpace,
