@@ -36,12 +36,11 @@ def cmd_evaluate(args) -> int:
     pairs = result.pop("_pairs", None)
     matrix = result.pop("_confusion", None)
     per_class = result.pop("_per_class", None)
-    if per_class:  # accuracy of each class present in the manifest (classification)
-        result["per_class"] = per_class
-    if per_class and matrix is not None:
+    if per_class:  # accuracy of each class present in the manifest (classification), and where errors went
         from .tasks.classify import confused
 
-        result["confused"] = confused(matrix, predictor.labels)  # {true: {predicted: count}}: where errors went
+        result["per_class"] = per_class
+        result["confused"] = confused(matrix, predictor.labels)  # {true: {predicted: count}}
     if args.confusion:
         if matrix is None:
             raise SuiteError("--confusion applies to classification models")

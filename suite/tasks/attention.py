@@ -10,8 +10,8 @@ from ..domain import StrictModel
 from .ctc import CTCModelConfig, CTCTask, Vocabulary
 
 
-# teacher forcing needs ~1.9 KB per cell (batch x encoder frames x characters; scripts/attention_memory.py): a
-# training batch holds at most this many cells (its size x its largest sample's), ~3 GB beside the model, so long
+# teacher forcing needs ~2.5 KB per cell (batch x encoder frames x characters; scripts/attention_memory.py): a
+# training batch holds at most this many cells (its size x its largest sample's), ~4.5 GB at peak, so long
 # samples train in smaller batches; a sample above it cannot train even alone and is left out
 MAX_ATTENTION_CELLS = 1_500_000
 
