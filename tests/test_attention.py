@@ -266,3 +266,21 @@ def test_training_batches_are_bounded_by_attention_cells(tmp_path, monkeypatch):
         sizes[caps[-1]] = (len(batches), next(len(b) for b in batches if longest in b))
         caps.append(4 * costs[longest])  # next round: the longest line fits a batch of 4
     assert sizes[caps[0]][0] == 4 and sizes[caps[1]][1] <= 4 and sizes[caps[1]][0] > 4  # 55 rows in 16s: 4 batches
+
+
+def test_attention_cells_script_lists_the_longest_samples(tmp_path):
+    """scripts/attention_cells.py (docs/attention.md "Memory") prints the cells `suite train` bounds batches by."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.handwriting_toy import make_corpus
+
+    manifest = make_corpus(tmp_path / "c", 12, seed=3)
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, str(root / "scripts" / "attention_cells.py"), str(manifest), "--top", "3",
+                          "--config", str(root / "configs" / "handwriting-cpu.yaml")],
+                         capture_output=True, text=True, check=True, cwd=root).stdout.splitlines()
+    assert out[0] == "bound: 1,500,000 cells per batch" and len(out) == 4
+    chars = [int(line.split("\t")[1].split()[0]) for line in out[1:]]
+    assert chars == sorted(chars, reverse=True) and all("encoder frames = " in line for line in out[1:])
