@@ -23,6 +23,10 @@ class VideoModel(StrictModel):
     # per-frame feature size fed to the LSTM (a trainable projection); None: the grid features as they are
     # (channels x grid x grid; with a frozen, cached CNN let `model.input_proj` project them instead)
     feature_dim: int | None = 256
+    # a LayerNorm between that projection and its ReLU. Without it Adam can push every unit of the projection
+    # negative within the first updates (its inputs, pooled ReLU maps, are all >= 0): the features die, the
+    # LSTM sees a constant and the run stays at chance (seen at 32 channels and at 112 px; docs/video.md)
+    feature_norm: bool = True
     freeze_cnn: bool = False
     # with freeze_cnn and efficientnet_lite0: the last N MBConv blocks (and the head, at cnn_stage 8) still
     # train; with cache_features the cache holds the maps entering them, so fine-tuning runs on a CPU
@@ -50,7 +54,8 @@ def upgrade_bundle(bundle: dict) -> dict:
     """A bundle as this version builds it: weights of bundles written before the per-frame CNN moved into
     the video frontend (or before torchvision CNNs kept their own parameter names) renamed; and a
     pretrained CNN built without its weights source, because the bundle holds those weights (labelling
-    needs neither the training machine's weights file nor its checksum)."""
+    needs neither the training machine's weights file nor its checksum); bundles from before
+    ``model.feature_norm`` keep their projection without the LayerNorm."""
     renames = {"backbone.frames.": "frontend.frames.", "frontend.mean": "frontend.normalize.mean",
                "frontend.std": "frontend.normalize.std"}
 
@@ -62,6 +67,8 @@ def upgrade_bundle(bundle: dict) -> dict:
 
     bundle["state_dict"] = {new_key(k): v for k, v in bundle["state_dict"].items()}
     model = (bundle.get("config") or {}).get("model")
+    if isinstance(model, dict) and "feature_norm" not in model:
+        model["feature_norm"] = False  # written before the projection had its LayerNorm
     if isinstance(model, dict) and model.get("cnn", "small") != "small":
         model["cnn_weights"] = "random" if model["cnn"] == "efficientnet_lite0" else None
         model["cnn_weights_sha256"] = None

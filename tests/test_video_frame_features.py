@@ -1,0 +1,34 @@
+"""The per-frame projection of the from-scratch CNN cannot die whole (model.feature_norm)."""
+import torch
+
+from video.frames import FrameEncoder
+from video.model_config import VideoModel, upgrade_bundle
+
+
+def _pushed_negative(feature_norm: bool) -> FrameEncoder:
+    """An encoder whose projection every unit of which Adam has pushed below zero for these (>= 0) inputs:
+    what a 32-channel scratch run at lr 3e-3 did within its first few hundred updates (val at chance)."""
+    torch.manual_seed(0)
+    enc = FrameEncoder("small", cnn_channels=8, spatial_grid=2, feature_dim=16, feature_norm=feature_norm).eval()
+    linear = enc.proj[1]
+    with torch.no_grad():
+        linear.weight.abs_().neg_()  # inputs are pooled ReLU maps, >= 0: every pre-activation is negative
+        linear.bias.fill_(-1.0)
+    return enc
+
+
+def test_frame_features_stay_alive_when_the_projection_goes_negative():
+    frames = torch.rand(6, 3, 32, 32)
+    with torch.no_grad():
+        dead = _pushed_negative(feature_norm=False)(frames)
+        alive = _pushed_negative(feature_norm=True)(frames)
+    assert torch.count_nonzero(dead) == 0  # without the LayerNorm: constant features, nothing to learn from
+    assert (alive > 0).sum(1).min() >= 4  # with it: every frame keeps a good part of its 16 features
+
+
+def test_bundles_from_before_the_layernorm_keep_their_projection():
+    old = upgrade_bundle({"config": {"model": {"cnn": "small", "feature_dim": 128}}, "state_dict": {}})
+    assert old["config"]["model"]["feature_norm"] is False
+    new = upgrade_bundle({"config": {"model": {"cnn": "small", "feature_norm": True}}, "state_dict": {}})
+    assert new["config"]["model"]["feature_norm"] is True
+    assert VideoModel().feature_norm  # new models get it
