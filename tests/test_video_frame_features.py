@@ -1,4 +1,6 @@
 """The per-frame projection of the from-scratch CNN cannot die whole (model.feature_norm)."""
+from pathlib import Path
+
 import torch
 
 from video.frames import FrameEncoder
@@ -32,3 +34,19 @@ def test_bundles_from_before_the_layernorm_keep_their_projection():
     new = upgrade_bundle({"config": {"model": {"cnn": "small", "feature_norm": True}}, "state_dict": {}})
     assert new["config"]["model"]["feature_norm"] is True
     assert VideoModel().feature_norm  # new models get it
+
+
+def test_the_alive_count_script_reports_each_projection(tmp_path, capsys, monkeypatch):
+    """scripts/frame_features_alive.py, which measured the dead features of the shipped demo model."""
+    import runpy
+    import sys
+
+    from suite.cli import main
+
+    assert main(["synth", "video", "--out", str(tmp_path), "--per-class", "1", "--seed", "3"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "argv", ["frame_features_alive.py", "video-actions-demo", str(tmp_path / "manifest.jsonl"),
+                                      "--every", "1"])
+    runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "frame_features_alive.py"), run_name="__main__")
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("frontend.frames.proj: ") and "x 128 features" in line and "units ever positive" in line
