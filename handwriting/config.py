@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from suite.domain import StrictModel
 
 
@@ -24,3 +26,7 @@ class HandwritingAugment(StrictModel):
     rotate_deg: float = 4.0  # rotation, degrees, uniform in +-rotate_deg
     jitter: float = 0.01  # Gaussian noise on each resampled point, in line heights
     point_dropout: float = 0.05  # chance of dropping each resampled point (stroke ends are kept)
+    # each stroke (a word in cursive, a letter in print) also gets its own scale and slant in 1 +- stroke_warp /
+    # +- stroke_warp about its centre and a vertical shift of +- stroke_warp / 2 line heights: writers differ
+    # word by word, not only line by line (0: off)
+    stroke_warp: float = Field(0.0, ge=0.0, le=0.5)

@@ -106,6 +106,19 @@ def augment_strokes(strokes: list[np.ndarray], aug: HandwritingAugment, rng: ran
         o = s.copy()
         o[:, :2] = s[:, :2] @ m.T
         out.append(o)
+    return _warp_each_stroke(out, aug.stroke_warp, rng) if aug.stroke_warp > 0 else out
+
+
+def _warp_each_stroke(strokes: list[np.ndarray], amount: float, rng: random.Random) -> list[np.ndarray]:
+    """Every stroke scaled and slanted about its own centre and shifted up or down by its own small amount."""
+    out = []
+    for s in strokes:
+        scale, slant = 1.0 + rng.uniform(-amount, amount), rng.uniform(-amount, amount)
+        shift = rng.uniform(-amount, amount) / 2
+        centre = s[:, :2].mean(0)
+        o = s.copy()
+        o[:, :2] = (s[:, :2] - centre) @ np.array([[scale, -slant], [0.0, scale]]).T + centre + (0.0, shift)
+        out.append(o)
     return out
 
 

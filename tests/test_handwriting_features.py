@@ -92,3 +92,22 @@ def test_frontend_ignores_padding():
     lengths = torch.tensor([7, 4])
     y, ly = front(x, lengths)
     assert torch.equal(y[1, :4], front(x[1:, :4], lengths[1:])[0][0]) and torch.equal(ly, lengths)
+
+
+def test_stroke_warp_moves_each_stroke_on_its_own(ink):
+    """augment.stroke_warp: every stroke gets its own scale, slant and shift about its centre (off by default)."""
+    from handwriting.features import augment_strokes, normalize_ink
+
+    strokes = normalize_ink([s.copy() for s in ink.strokes])
+    plain = HandwritingAugment(prob=1.0, scale_x=(1.0, 1.0), shear=0.0, rotate_deg=0.0)
+    assert HandwritingAugment().stroke_warp == 0.0
+    same = augment_strokes(strokes, plain, random.Random(0))
+    assert all(np.allclose(a[:, :2], b[:, :2]) for a, b in zip(same, strokes))
+    warped = augment_strokes(strokes, plain.model_copy(update={"stroke_warp": 0.2}), random.Random(0))
+    moved = [np.abs(w[:, :2] - s[:, :2]).max() for w, s in zip(warped, strokes) if len(s) > 2]
+    assert min(moved) > 0 and max(moved) < 0.6  # every stroke moved, none far
+    centre_x = [(w[:, 0].mean(), s[:, 0].mean()) for w, s in zip(warped, strokes)]
+    assert np.allclose(*zip(*centre_x))  # no stroke slides along the line into its neighbour
+    # strokes differ in how they moved: not one transform for the whole line
+    ratios = {round(float(np.ptp(w[:, 1]) / np.ptp(s[:, 1])), 4) for w, s in zip(warped, strokes) if np.ptp(s[:, 1]) > 0.1}
+    assert len(ratios) > 1
