@@ -50,3 +50,21 @@ def test_the_alive_count_script_reports_each_projection(tmp_path, capsys, monkey
     runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "frame_features_alive.py"), run_name="__main__")
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("frontend.frames.proj: ") and "x 128 features" in line and "units ever positive" in line
+
+
+def test_feature_dropout_acts_in_training_only():
+    import pytest
+    from pydantic import ValidationError
+
+    torch.manual_seed(0)
+    enc = FrameEncoder("small", cnn_channels=8, spatial_grid=2, feature_dim=64, feature_dropout=0.5)
+    frames = torch.rand(4, 3, 32, 32)
+    enc.eval()
+    with torch.no_grad():
+        assert torch.equal(enc(frames), enc(frames))
+        kept = (enc(frames) > 0).sum()
+        enc.train()
+        dropped = (enc(frames) > 0).sum()
+    assert dropped < 0.75 * kept  # about half the active features are zeroed in training
+    with pytest.raises(ValidationError, match="feature_dropout"):
+        VideoModel(feature_dim=None, feature_dropout=0.3)

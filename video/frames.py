@@ -57,7 +57,7 @@ class FrameEncoder(nn.Module):
                  spatial_grid: int = 4, feature_dim: int | None = 256, cnn_stage: int | None = None,
                  trainable_blocks: int = 0, cnn_layer: str | None = None, cnn_weights_sha256: str | None = None,
                  squeeze: int | None = None, cnn_lr_scale: float = 1.0, temporal_shift: float = 0.0,
-                 feature_norm: bool = True):
+                 feature_norm: bool = True, feature_dropout: float = 0.0):
         super().__init__()
         if cnn in ("small", "efficientnet_lite0") and (cnn_layer or cnn_weights_sha256):
             key = "model.cnn_layer" if cnn_layer else "model.cnn_weights_sha256"
@@ -95,7 +95,8 @@ class FrameEncoder(nn.Module):
             # the LayerNorm keeps about half the units positive for every frame: without it the ReLU can die
             # whole early in training (VideoModel.feature_norm)
             norm = [nn.LayerNorm(feature_dim)] if feature_norm else []
-            self.proj = nn.Sequential(nn.Flatten(), nn.Linear(grid, feature_dim), *norm, nn.ReLU())
+            drop = [nn.Dropout(feature_dropout)] if feature_dropout else []
+            self.proj = nn.Sequential(nn.Flatten(), nn.Linear(grid, feature_dim), *norm, nn.ReLU(), *drop)
             self.out_dim = feature_dim
 
     @property

@@ -34,7 +34,8 @@ class VideoFrontend(nn.Module):
         self.frames = FrameEncoder(model.cnn, model.cnn_weights, model.cnn_channels, model.spatial_grid,
                                    model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
                                    model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale,
-                                   model.temporal_shift, model.feature_norm)
+                                   model.temporal_shift, model.feature_norm,
+                                   model.feature_dropout)
         self.freeze_cnn = model.freeze_cnn
         if self.freeze_cnn:
             self.frames.freeze()

@@ -27,6 +27,8 @@ class VideoModel(StrictModel):
     # negative within the first updates (its inputs, pooled ReLU maps, are all >= 0): the features die, the
     # LSTM sees a constant and the run stays at chance (seen at 32 channels and at 112 px; docs/video.md)
     feature_norm: bool = True
+    # dropout on those projected frame features, the LSTM's input (training only; with feature_dim)
+    feature_dropout: float = Field(0.0, ge=0.0, lt=1.0)
     freeze_cnn: bool = False
     # with freeze_cnn and efficientnet_lite0: the last N MBConv blocks (and the head, at cnn_stage 8) still
     # train; with cache_features the cache holds the maps entering them, so fine-tuning runs on a CPU
@@ -45,6 +47,8 @@ class VideoModel(StrictModel):
     def _tail_needs_frozen_cnn(self):
         if self.cnn_trainable_blocks and not self.freeze_cnn:
             raise ValueError("model.cnn_trainable_blocks needs model.freeze_cnn: true (it unfreezes the last blocks)")
+        if self.feature_dropout and self.feature_dim is None:
+            raise ValueError("model.feature_dropout acts on the projected frame features: it needs model.feature_dim")
         if self.temporal_shift and not self.cnn_trainable_blocks:
             raise ValueError("model.temporal_shift acts in fine-tuned blocks: it needs model.cnn_trainable_blocks")
         return self
