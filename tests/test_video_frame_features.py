@@ -8,8 +8,8 @@ from video.model_config import VideoModel, upgrade_bundle
 
 
 def _pushed_negative(feature_norm: bool) -> FrameEncoder:
-    """An encoder whose projection every unit of which Adam has pushed below zero for these (>= 0) inputs:
-    what a 32-channel scratch run at lr 3e-3 did within its first few hundred updates (val at chance)."""
+    """An encoder whose projection has every unit below zero for all (>= 0) inputs: where Adam took a
+    32-channel scratch run at lr 3e-3 within its first few hundred updates (validation at chance)."""
     torch.manual_seed(0)
     enc = FrameEncoder("small", cnn_channels=8, spatial_grid=2, feature_dim=16, feature_norm=feature_norm).eval()
     linear = enc.proj[1]
@@ -68,3 +68,5 @@ def test_feature_dropout_acts_in_training_only():
     assert dropped < 0.75 * kept  # about half the active features are zeroed in training
     with pytest.raises(ValidationError, match="feature_dropout"):
         VideoModel(feature_dim=None, feature_dropout=0.3)
+    with pytest.raises(ValidationError, match="frozen whole"):
+        VideoModel(freeze_cnn=True, feature_dropout=0.3)

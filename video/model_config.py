@@ -49,6 +49,9 @@ class VideoModel(StrictModel):
             raise ValueError("model.cnn_trainable_blocks needs model.freeze_cnn: true (it unfreezes the last blocks)")
         if self.feature_dropout and self.feature_dim is None:
             raise ValueError("model.feature_dropout acts on the projected frame features: it needs model.feature_dim")
+        if self.feature_dropout and self.freeze_cnn and not self.cnn_trainable_blocks:
+            raise ValueError("model.feature_dropout does nothing on a CNN frozen whole (its features are fixed): "
+                             "use model.dropout")
         if self.temporal_shift and not self.cnn_trainable_blocks:
             raise ValueError("model.temporal_shift acts in fine-tuned blocks: it needs model.cnn_trainable_blocks")
         return self
