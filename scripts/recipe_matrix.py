@@ -687,11 +687,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     failed = []
+    # rows finishing together: each read-modify-write of the results and the document that follows it happen in
+    # turn, or the first row's (older) document can be written last
+    results_lock = threading.Lock()
 
     def one(row: Row) -> None:
         rec = run_row(row, log)
-        sec = merge_results(args.results, {row.id: rec}, {"machine": machine()})
-        write_doc(sec, args.doc)
+        with results_lock:
+            sec = merge_results(args.results, {row.id: rec}, {"machine": machine()})
+            write_doc(sec, args.doc)
         if rec["outcome"] == "failed":
             failed.append(row.id)
 

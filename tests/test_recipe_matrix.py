@@ -4,6 +4,7 @@ import importlib.util
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -177,7 +178,15 @@ def test_main_runs_pending_rows_in_parallel_then_skips_them(rm, tmp_path, monkey
         return {"id": row.id, "outcome": rm.outcome_of(code), "exit_code": code, "wall_minutes": 1.0,
                 "test_metric": 0.5, "plateau": code == 3, "commands": {"corpus": [], "train": "t", "evaluate": "e"}}
 
+    write_doc = rm.write_doc
+
+    def slow_first_doc(section, path):  # the first row's document, written late, must not end up on disk
+        if len(section["rows"]) == 1:
+            time.sleep(0.5)
+        write_doc(section, path)
+
     monkeypatch.setattr(rm, "run_row", fake_run)
+    monkeypatch.setattr(rm, "write_doc", slow_first_doc)
     monkeypatch.setattr(rm, "build_corpus", lambda c, shared, log: built.append(c.name))
     argv = ["--rows", "speech-an4", "speech-fsdd-1spk", "--parallel", "2", "--results", str(results), "--doc", str(doc)]
     assert rm.main(argv) == 0
