@@ -9,12 +9,11 @@ units positive on at least one frame. A ReLU projection whose units are all dead
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 import torch
 
 from suite.inference import load_predictor
+from suite.manifest import read_manifest
 
 
 def main() -> None:
@@ -24,13 +23,13 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=30, help="use every N-th clip of the manifest")
     args = ap.parse_args()
     predictor = load_predictor(args.model, device="cpu")
-    rows = [json.loads(line) for line in Path(args.manifest).read_text().splitlines() if line.strip()][::args.every]
+    rows = read_manifest(args.manifest, "video", None)[::args.every]
     seen: dict[str, list[torch.Tensor]] = {}
     for name, module in predictor.model.named_modules():
         if name.endswith("proj"):
             seen[name] = []
             module.register_forward_hook(lambda _m, _i, out, name=name: seen[name].append(out.detach()))
-    predictor.predict([str(Path(args.manifest).parent / r["video"]) for r in rows])
+    predictor.predict([r.path for r in rows])
     for name, outs in seen.items():
         f = torch.cat([o.reshape(-1, o.shape[-1]) for o in outs])
         print(f"{name}: {f.shape[0]} frames x {f.shape[1]} features; positive per frame {(f > 0).float().mean():.3f}, "

@@ -44,7 +44,7 @@ class VideoModel(StrictModel):
     cache_views: int = Field(1, ge=1, le=32)
 
     @model_validator(mode="after")
-    def _tail_needs_frozen_cnn(self):
+    def _options_fit_together(self):
         if self.cnn_trainable_blocks and not self.freeze_cnn:
             raise ValueError("model.cnn_trainable_blocks needs model.freeze_cnn: true (it unfreezes the last blocks)")
         if self.feature_dropout and self.feature_dim is None:
@@ -74,9 +74,10 @@ def upgrade_bundle(bundle: dict) -> dict:
 
     bundle["state_dict"] = {new_key(k): v for k, v in bundle["state_dict"].items()}
     model = (bundle.get("config") or {}).get("model")
-    if isinstance(model, dict) and "feature_norm" not in model:
-        model["feature_norm"] = False  # written before the projection had its LayerNorm
-    if isinstance(model, dict) and model.get("cnn", "small") != "small":
+    if not isinstance(model, dict):
+        return bundle
+    model.setdefault("feature_norm", False)  # written before the projection had its LayerNorm
+    if model.get("cnn", "small") != "small":
         model["cnn_weights"] = "random" if model["cnn"] == "efficientnet_lite0" else None
         model["cnn_weights_sha256"] = None
         if model["cnn"] != "efficientnet_lite0":
