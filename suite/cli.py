@@ -32,7 +32,7 @@ def cmd_evaluate(args) -> int:
 
     predictor = load_predictor(args.model, device=args.device, **decode_overrides(args))
     result = evaluate(predictor, args.manifest, allow_outside=args.allow_outside_paths,
-                      batch_size=args.batch_size, num_workers=args.workers, quiet=args.json)
+                      batch_size=args.batch_size, num_workers=args.workers, quiet=args.json, views=args.views)
     pairs = result.pop("_pairs", None)
     matrix = result.pop("_confusion", None)
     per_class = result.pop("_per_class", None)
@@ -162,6 +162,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="data loading processes")
     p.add_argument("--device", default="auto")
     p.add_argument("--allow-outside-paths", action="store_true", help="allow manifest paths outside its folder")
+    p.add_argument("--views", type=int, metavar="N",
+                   help="views of each input whose scores are averaged, for domains that sample several (a video's "
+                        "staggered clips); default: the model's own setting, as its inference uses")
     p.add_argument("--confusion", metavar="PNG", help="draw the confusion matrix (classification)")
     p.add_argument("--show-errors", action="store_true", help="print reference/hypothesis pairs that differ")
     add_decode_options(p)

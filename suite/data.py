@@ -32,7 +32,7 @@ class ManifestDataset(Dataset):
     """Loads each row with the domain's loader; a corrupt sample becomes ``(id, reason)`` to skip and count."""
 
     def __init__(self, rows: Sequence[Row], domain, features_cfg, augment_cfg=None, encode_target=None,
-                 seed: int = 0, max_file_mb: float | None = None, load_fn=None):
+                 seed: int = 0, max_file_mb: float | None = None, load_fn=None, load_kwargs: dict | None = None):
         self.rows = list(rows)
         self.domain = domain
         self.features_cfg = features_cfg
@@ -41,6 +41,7 @@ class ManifestDataset(Dataset):
         self.seed = seed
         self.max_bytes = max_file_mb * 2**20 if max_file_mb else None
         self.load_fn = load_fn or domain.load
+        self.load_kwargs = load_kwargs or {}  # e.g. which view of each input (evaluation_views)
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -58,7 +59,7 @@ class ManifestDataset(Dataset):
                 if size > self.max_bytes:
                     raise SuiteError(f"file is {size / 2**20:.0f} MB, over the {self.max_bytes / 2**20:.0f} MB limit",
                                      row.path)
-            fields = sample_kwargs(self.domain, row.extra)
+            fields = {**sample_kwargs(self.domain, row.extra), **self.load_kwargs}
             target = row.target
             if self.domain.load_returns_target and self.load_fn is self.domain.load and target is not None:
                 x, target = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng,

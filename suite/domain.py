@@ -121,6 +121,9 @@ class Domain:
     # (domain, model, config, rows, folder, device, training=bool) -> (rows whose paths hold frontend
     # outputs, their load function), or None to train as usual
     precompute: Callable[..., Any] | None = None
+    # views of one input whose scores evaluation averages (features config -> count; video: features.test_clips
+    # staggered clips); ``load`` then takes ``view=i, views=k``. None: one view
+    evaluation_views: Callable[[Any], int] | None = None
     # a bundle written by an older version -> the current layout (renamed weights, moved config keys)
     upgrade_bundle: Callable[[dict], dict] | None = None
     # a JavaScript file (absolute path) that draws this domain's panel on the `suite serve` page, if any

@@ -86,6 +86,20 @@ def test_evaluate_reports_accuracy_and_confusion(trained, capsys):
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_evaluate_views_score_what_label_clips_reads(trained, capsys):
+    """`suite evaluate --views 3` averages the same three staggered clips per video as `suite label --clips 3`."""
+    manifest = trained["data"] / "manifest.jsonl"
+    assert main(["evaluate", str(trained["model"]), "--manifest", str(manifest), "--json", "--views", "3"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["views"] == 3 and result["samples"] == 15
+    rows = [json.loads(line) for line in manifest.read_text().splitlines()]
+    files = [str(trained["data"] / r["video"]) for r in rows]
+    assert main(["label", "--model", str(trained["model"]), *files, "--clips", "3", "--json"]) == 0
+    read = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    right = sum(r["label"] == row["label"] for r, row in zip(read, rows))
+    assert result["accuracy"] == pytest.approx(right / len(rows))
+
+
 def test_label_top_k_json(trained, capsys):
     right = 0
     for move in trained["actions"]:

@@ -47,6 +47,7 @@ DOMAIN = Domain(
     sample_fields=("start", "end"),
     load_returns_target=True,  # a flipped clip of one of augment.mirror_pairs takes its partner's label  # `prepare csv` rows: the labelled part of a longer video
     precompute=lazy("video.feature_cache:precompute"),
+    evaluation_views=lambda features: features.test_clips,  # `suite label` averages as many clips
     upgrade_bundle=upgrade_bundle,
     upload_formats=("mp4", "mov", "avi", "mkv", "webm"),
     web_panel=str(Path(__file__).resolve().parent / "web" / "panel.js"),

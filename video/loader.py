@@ -28,11 +28,11 @@ def flip_label(label: str, mirror_pairs) -> str:
 
 
 def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: random.Random | None = None,
-              clip: int = 0, n_clips: int = 1, start: float | None = None, end: float | None = None,
+              view: int = 0, views: int = 1, start: float | None = None, end: float | None = None,
               label: str | None = None) -> torch.Tensor | tuple[torch.Tensor, str]:
     """One clip of ``features.num_frames`` TSN frames spread over the whole video (or its ``start``-``end``
     part, seconds from a manifest row): random offsets when ``augment`` is given (training), centred (or
-    clip ``clip`` of ``n_clips``) otherwise. Unreadable files raise ``CorruptSample``.
+    the staggered clip ``view`` of ``views``, for multi-clip evaluation) otherwise. Unreadable files raise ``CorruptSample``.
 
     Training flips the clip horizontally with probability ``augment.flip``. Given the sample's ``label``
     the result is ``(clip, label after the flip)``: swapped with its partner in ``augment.mirror_pairs``."""
@@ -48,7 +48,7 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
                 if first >= n_frames:
                     raise SuiteError(f"start {start:g} s is past the end of the video ({n_frames / fps:.2f} s)", path)
                 return segment_indices(n_frames, features.num_frames, rng if augment is not None else None,
-                                       clip, n_clips, start=first, end=max(last, first + 1))
+                                       view, views, start=first, end=max(last, first + 1))
 
             frames = read_sampled(reader, sample, features.short_side)
     except CorruptSample:

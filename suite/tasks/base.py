@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from ..domain import StrictModel
+from ..errors import SuiteError
 
 if TYPE_CHECKING:
     import torch
@@ -135,6 +136,10 @@ class Task(ABC):
     def hypotheses(self, out: "torch.Tensor", out_lengths: "torch.Tensor", targets: TargetSpace,
                    decoder: Any = None) -> list:
         """Model outputs -> per-sample hypotheses in the form ``metrics`` takes (decoder: from make_decoder)."""
+
+    def average_views(self, outs: "list[torch.Tensor]") -> "torch.Tensor":
+        """Outputs of several views of the same batch -> one output (``Domain.evaluation_views``)."""
+        raise SuiteError(f"the {self.name} task cannot average several views of one input")
 
     @abstractmethod
     def batch_references(self, batch: Any, targets: TargetSpace) -> list:

@@ -112,6 +112,13 @@ class ClassifyTask(Task):
     def hypotheses(self, out, out_lengths, targets, decoder=None) -> list:
         return list(out.detach().float().cpu())  # logits rows: top-k needs more than the argmax
 
+    def average_views(self, outs):
+        """Log of the mean class probability over the views (multi-clip testing, as `suite label` averages)."""
+        import torch
+
+        probs = torch.stack([o.float().softmax(dim=1) for o in outs]).mean(dim=0)
+        return probs.clamp_min(1e-12).log()
+
     def batch_references(self, batch, targets) -> list[int]:
         return batch.targets.tolist()
 
