@@ -22,7 +22,8 @@ def markdown(doc: dict) -> str:
              f"`{doc['command']}` took {doc['total_seconds']:.0f} s.", "",
              ]
     for u in doc.get("updates", []):
-        lines.append(f"Updated by `{u['command']}` ({u['date']}, {u['total_seconds']:.0f} s): "
+        on = f", on {u['machine']['cpu']}" if u.get("machine") else ""
+        lines.append(f"Updated by `{u['command']}` ({u['date']}, {u['total_seconds']:.0f} s{on}): "
                      f"{', '.join(u['benchmarks'])}.")
     lines += ["", "| benchmark | comparison | A | B | A/B | target | met |", "|---|---|---|---|---|---|---|"]
     for name, res in doc["benchmarks"].items():

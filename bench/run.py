@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
 
 BENCHMARKS = ["trainer", "pipeline", "padding", "inference", "beam", "video_decode", "ink_features", "export", "rnn_cells", "serve",
-              "cli", "an4_peers", "video_label", "channels_last"]
+              "cli", "an4_peers", "video_label", "channels_last", "ink_loading"]
 
 
 def machine() -> dict:
@@ -135,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     if previous:
         # a partial run: the header stays the full run's; this run is listed under "updates"
         old = json.loads(out.read_text())
-        doc = {**old, "machine": machine(), "benchmarks": {**previous, **results},
+        # the header's machine is the full run's; an update on another machine names its own
+        here = machine()
+        this.update({"machine": here} if here != old.get("machine") else {})
+        doc = {**old, "machine": old.get("machine", here), "benchmarks": {**previous, **results},
                "updates": old.get("updates", []) + [{**this, "benchmarks": list(results)}]}
     else:
         doc = {"machine": machine(), **this, "benchmarks": results}

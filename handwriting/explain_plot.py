@@ -8,7 +8,7 @@ import numpy as np
 from suite.errors import SuiteError
 from suite.io import atomic_path
 
-from .features import normalize_ink, resample_stroke
+from .features import normalize_ink, resample_strokes
 from .ink import Ink
 from .render import draw_ink
 
@@ -17,7 +17,7 @@ MAX_ROWS = 12  # samples drawn from one file (a UNIPEN file may hold hundreds)
 
 def feature_points(ink: Ink, features) -> list[np.ndarray]:
     """The normalized, resampled strokes whose points are the model's time steps (as ink_features makes them)."""
-    return [resample_stroke(s, features.spacing) for s in normalize_ink(ink.strokes, features.deskew)]
+    return resample_strokes(normalize_ink(ink.strokes, features.deskew), features.spacing)
 
 
 def _row(ax, ink: Ink, relevance: np.ndarray, result: dict, features, limit: float):

@@ -123,3 +123,27 @@ def test_unknown_format(tmp_path):
     f.write_text("hello")
     with pytest.raises(SuiteError, match="unknown ink format"):
         detect_format(f)
+
+
+@pytest.mark.parametrize("strokes, message", [
+    ("[[[1, true], [2, 3]]]", "non-numeric"),  # numpy would take true for 1
+    ('[[[1, "2"], [2, 3]]]', "non-numeric"),
+    ("[[[1, 2], [2, 3, 4]]]", "mixes points"),
+    ("[[[[1, 2]], [[2, 3]]]]", "non-numeric"),
+    ("[[1, 2]]", "not a list of points"),
+    ("[[]]", "non-empty list"),
+    ("[[[1, 2], [1e400, 3]]]", "non-finite"),
+])
+def test_bad_json_points_are_named(tmp_path, strokes, message):
+    f = tmp_path / "bad.json"
+    f.write_text('{"text": "a", "strokes": ' + strokes + "}")
+    with pytest.raises(SuiteError, match=message):
+        read_ink(f)
+
+
+def test_json_points_with_and_without_time(tmp_path):
+    f = tmp_path / "ok.json"
+    f.write_text('{"text": "a", "flag": false, "strokes": [[[1, 2], [3, 4]], [[5, 6, 0.5], [7, 8, 1]]]}')
+    [ink] = read_ink(f)
+    assert np.isnan(ink.strokes[0][:, 2]).all() and ink.strokes[1][:, 2].tolist() == [0.5, 1.0]
+    assert ink.strokes[1].dtype == np.float64 and ink.strokes[0][1, :2].tolist() == [3.0, 4.0]
