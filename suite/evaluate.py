@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from functools import partial
 
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from .data import BucketBatchSampler, ManifestDataset, collate
 from .errors import SuiteError
@@ -23,26 +23,18 @@ def evaluate(predictor, manifest: str, *, allow_outside: bool = True, batch_size
     rows = read_manifest(manifest, dom.input_key, dom.target_key, allow_outside=allow_outside)
     targets.check(rows, manifest)
     sampler = BucketBatchSampler([r.length or 1 for r in rows], batch_size, shuffle=False, bucket=True)
-    workers = num_workers // views if num_workers >= views else (1 if num_workers else 0)
-    # one loader per view over the same batches: view v of every sample arrives beside the others
-    loaders = [DataLoader(ManifestDataset(rows, dom, predictor.config.features, None, targets.encode,
-                                          max_file_mb=predictor.config.data.max_file_mb,
-                                          load_kwargs={"view": v, "views": views} if views > 1 else None),
-                          batch_sampler=sampler, collate_fn=partial(collate, collate_targets=task.collate_targets),
-                          num_workers=workers)
-               for v in range(views)]
+    sets = [ManifestDataset(rows, dom, predictor.config.features, None, targets.encode,
+                            max_file_mb=predictor.config.data.max_file_mb,
+                            load_kwargs={"view": v, "views": views} if views > 1 else None) for v in range(views)]
+    loader = DataLoader(_Views(sets), batch_sampler=sampler, num_workers=num_workers,
+                        collate_fn=partial(_collate_views, collate_targets=task.collate_targets, views=views))
     refs, hyps, skipped = [], [], []
     with progress(len(rows), "evaluating", quiet=quiet) as bar:
-        for view_batches in zip(*loaders):
-            batch = view_batches[0]
+        for batches in loader:
+            batch = batches[0]
             skipped += batch.skipped
             if batch.ids:
-                outs = []
-                for vb in view_batches:
-                    if vb.ids != batch.ids:  # a view unreadable where another was read: score neither
-                        raise SuiteError(f"views of the same inputs differ ({len(vb.ids)} read against "
-                                         f"{len(batch.ids)})", manifest)
-                    outs.append(predictor.run_padded(vb.inputs, vb.lengths))  # the loader already padded it
+                outs = [predictor.run_padded(b.inputs, b.lengths) for b in batches]  # the loader already padded them
                 out, out_lengths = outs[0] if views == 1 else (task.average_views([o for o, _ in outs]), outs[0][1])
                 refs += task.batch_references(batch, targets)  # as validation during training sees them
                 hyps += task.hypotheses(out, out_lengths, targets, predictor.decoder)
@@ -69,3 +61,27 @@ def evaluation_views(predictor, views: int | None = None) -> int:
         raise SuiteError(f"the {dom.name} domain evaluates one view of each input: views apply to domains "
                          "that average several views of an input")
     return views
+
+
+class _Views(Dataset):
+    """Sample i of every view's dataset: ``(id, [view tensors], target)``, or ``(id, reason)`` when any view
+    of it cannot be read (then no view of it is scored)."""
+
+    def __init__(self, sets: list[ManifestDataset]):
+        self.sets = sets
+
+    def __len__(self) -> int:
+        return len(self.sets[0])
+
+    def __getitem__(self, index: int):
+        items = [s[index] for s in self.sets]
+        failed = next((it for it in items if len(it) == 2), None)
+        return failed or (items[0][0], [it[1] for it in items], items[0][2])
+
+
+def _collate_views(items: list, collate_targets, views: int) -> list:
+    """One padded batch per view (the unreadable samples listed in the first)."""
+    read = [it for it in items if len(it) == 3]
+    unread = [it for it in items if len(it) == 2]
+    return [collate([(sid, xs[v], t) for sid, xs, t in read] + (unread if v == 0 else []), collate_targets)
+            for v in range(views)]

@@ -24,6 +24,8 @@ class NoAugment(StrictModel):
 def load_view(path, features, augment, rng, view: int = 0, views: int = 1):
     """Each file lists the class its views show: view v of k reads entry v * len // k."""
     shown = [int(c) for c in open(path).read().split()]
+    if shown[view * len(shown) // views] < 0:
+        raise SuiteError("this part of the file cannot be read", path)
     return torch.tensor([[float(shown[view * len(shown) // views])]])
 
 
@@ -82,3 +84,12 @@ def test_average_is_the_mean_probability():
     a, b = torch.tensor([[4.0, 0.0]]), torch.tensor([[0.0, 1.0]])
     mean = (a.softmax(1) + b.softmax(1)) / 2
     assert torch.allclose(TASK.average_views([a, b]).exp(), mean)
+
+
+def test_an_input_with_an_unreadable_view_is_skipped_whole(manifest, tmp_path):
+    (tmp_path / "0.txt").write_text("1 -1 0")  # its second view cannot be read
+    predictor = OneHot(toy_domain(lambda f: f.views), ToyFeatures())
+    three = evaluate(predictor, manifest, num_workers=0, quiet=True, views=3)
+    assert three["skipped"] == 1 and three["samples"] == 3 and three["accuracy"] == 1.0
+    one = evaluate(predictor, manifest, num_workers=0, quiet=True, views=1)  # the first view reads
+    assert one["skipped"] == 0 and one["samples"] == 4
