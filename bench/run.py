@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(out.read_text())
         # the header's machine is the full run's; an update on another machine names its own
         here = machine()
-        this.update({"machine": here} if here != old.get("machine") else {})
+        if here != old.get("machine"):
+            this["machine"] = here
         doc = {**old, "machine": old.get("machine", here), "benchmarks": {**previous, **results},
                "updates": old.get("updates", []) + [{**this, "benchmarks": list(results)}]}
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -32,9 +33,16 @@ def resample_stroke(stroke: np.ndarray, step: float) -> np.ndarray:
     return resample_strokes([stroke], step)[0]
 
 
-def _arc_lengths(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(points [N, 3] of all strokes, arc length of each point along all of them with no length between
-    strokes, index of each stroke's first point, each stroke's length)."""
+class _Arcs(NamedTuple):
+    """Arc lengths of a line's (non-empty) strokes, laid end to end on one axis."""
+    pts: np.ndarray  # [N, 3] points of all strokes
+    dist: np.ndarray  # arc length of each point from the first stroke's start, no length between strokes
+    first: np.ndarray  # index of each stroke's first point
+    counts: np.ndarray  # points per stroke
+    total: np.ndarray  # each stroke's length
+
+
+def _arc_lengths(strokes: list[np.ndarray]) -> _Arcs:
     pts = np.concatenate(strokes)
     counts = np.fromiter((len(s) for s in strokes), int, len(strokes))
     first = np.cumsum(counts) - counts
@@ -42,7 +50,7 @@ def _arc_lengths(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.
     seg[1:] = np.hypot(np.diff(pts[:, 0]), np.diff(pts[:, 1]))
     seg[first] = 0.0  # the pen-up move into a stroke is not part of it
     dist = np.cumsum(seg)
-    return pts, dist, first, dist[first + counts - 1] - dist[first]
+    return _Arcs(pts, dist, first, counts, dist[first + counts - 1] - dist[first])
 
 
 def _samples_per_stroke(total: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +66,7 @@ def resampled_lengths(strokes: list[np.ndarray], step: float) -> np.ndarray:
     counts = np.zeros(len(strokes), int)
     filled = [i for i, s in enumerate(strokes) if len(s)]
     if filled:
-        regular, end = _samples_per_stroke(_arc_lengths([strokes[i] for i in filled])[3], step)
+        regular, end = _samples_per_stroke(_arc_lengths([strokes[i] for i in filled]).total, step)
         counts[filled] = regular + end
     return counts
 
@@ -69,11 +77,13 @@ def resample_strokes(strokes: list[np.ndarray], step: float) -> list[np.ndarray]
     if any(len(s) == 0 for s in strokes):  # an empty stroke stays empty
         done = iter(resample_strokes([s for s in strokes if len(s)], step))
         return [next(done) if len(s) else s[:0].copy() for s in strokes]
-    if not strokes:
-        return []
-    pts, dist, first, total = _arc_lengths(strokes)
+    return _resample(_arc_lengths(strokes), step) if strokes else []
+
+
+def _resample(arcs: _Arcs, step: float) -> list[np.ndarray]:
+    pts, dist, first, counts, total = arcs
     regular, end = _samples_per_stroke(total, step)
-    k = len(strokes)
+    k = len(first)
     # queries: 0, step, ... per stroke, then its end where added; strokes kept apart on one axis by a gap
     gap = np.arange(k) * (step + 1.0)
     owner = np.repeat(np.arange(k), regular)
@@ -83,18 +93,17 @@ def resample_strokes(strokes: list[np.ndarray], step: float) -> list[np.ndarray]
     local = np.concatenate([local, total[with_end]])
     order = np.lexsort((local, owner))
     owner, local = owner[order], local[order]
-    axis = dist + np.repeat(gap, np.diff(np.append(first, len(pts))))
+    axis = dist + np.repeat(gap, counts)
     query = local + dist[first][owner] + gap[owner]
     # strictly increasing abscissae for interp: repeated points (zero-length segments) dropped, firsts kept
     keep = np.ones(len(pts), bool)
     keep[1:] = np.diff(dist) > 0
     keep[first] = True
     out = np.stack([np.interp(query, axis[keep], pts[keep, c]) for c in range(pts.shape[1])], axis=1)
-    counts = regular + end
-    bounds = np.cumsum(counts)
+    bounds = np.cumsum(regular + end)
     # the end of a stroke shorter than a step is its own last point, as recorded
     short_end = (total < step) & end
-    out[bounds[short_end] - 1] = pts[(first + np.diff(np.append(first, len(pts))) - 1)[short_end]]
+    out[bounds[short_end] - 1] = pts[(first + counts - 1)[short_end]]
     return np.split(out, bounds[:-1])
 
 
@@ -107,9 +116,9 @@ def line_height(strokes: list[np.ndarray], extent: float) -> float:
     strokes = [s for s in strokes if len(s) >= 2]
     if not strokes:
         return extent
-    fine = resample_strokes(strokes, extent / 100.0)
-    ext = np.array([np.ptp(f[:, 1]) for f in fine])
-    weight = _arc_lengths(strokes)[3]
+    arcs = _arc_lengths(strokes)
+    ext = np.array([np.ptp(f[:, 1]) for f in _resample(arcs, extent / 100.0)])
+    weight = arcs.total
     if weight.sum() <= 0:
         return extent
     order = np.argsort(ext)
