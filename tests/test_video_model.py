@@ -164,3 +164,34 @@ def test_temporal_shift_needs_fine_tuned_blocks():
 
     with pytest.raises(ValidationError, match="model.temporal_shift"):
         VideoModel(cnn="efficientnet_lite0", freeze_cnn=True, temporal_shift=0.125)
+
+
+def test_frame_differences_show_what_moved_and_nothing_else():
+    from video.frontend import with_differences
+
+    clips = torch.zeros(2, 4, 3, 8, 8)
+    clips[:] = torch.rand(3, 8, 8)  # the same static background in every frame of both clips
+    clips[0, 2:, :, 2, 3] = 5.0  # clip 0: something appears at (2, 3) in frame 2 and stays
+    out = with_differences(clips, torch.tensor([4, 3]))
+    assert out.shape == (2, 4, 6, 8, 8)
+    torch.testing.assert_close(out[:, :, :3], clips)  # the frames themselves pass unchanged
+    diff = out[:, :, 3:]
+    moved = torch.zeros_like(diff, dtype=torch.bool)
+    moved[0, 2, :, 2, 3] = True  # only the step where it appeared, only where it is
+    assert (diff[moved] != 0).all() and (diff[~moved] == 0).all()
+    # clip 1 has 3 frames: its padding step does not see "minus the last frame"
+    clips[1, 3] = 0
+    assert (with_differences(clips, torch.tensor([4, 3]))[1, 3, 3:] == 0).all()
+
+
+def test_cnn_lstm_with_frame_differences():
+    from pydantic import ValidationError
+
+    m = CNNLSTM(3, cnn_channels=4, spatial_grid=2, feature_dim=8, frame_differences=True).eval()
+    assert m.frontend.frames.cnn[0].in_channels == 6
+    clips = torch.randint(0, 255, (2, 5, 3, 16, 16), dtype=torch.uint8)
+    logits, _ = m(clips, torch.tensor([5, 3]))
+    alone, _ = m(clips[1:, :3], torch.tensor([3]))  # padding changes nothing
+    torch.testing.assert_close(alone[0], logits[1], atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValidationError, match="model.frame_differences"):
+        VideoModel(cnn="efficientnet_lite0", frame_differences=True)

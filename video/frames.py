@@ -15,10 +15,10 @@ from torch import nn
 from suite.errors import SuiteError
 
 
-def small_cnn(channels: int = 32) -> tuple[nn.Module, int]:
+def small_cnn(channels: int = 32, in_channels: int = 3) -> tuple[nn.Module, int]:
     """Four conv blocks (each halves H and W); returns (module, output channels)."""
     c = channels
-    dims = [3, c, c * 2, c * 4, c * 4]
+    dims = [in_channels, c, c * 2, c * 4, c * 4]
     layers: list[nn.Module] = []
     for i in range(4):
         layers += [nn.Conv2d(dims[i], dims[i + 1], 3, padding=1, bias=False), nn.BatchNorm2d(dims[i + 1]),
@@ -47,7 +47,8 @@ def efficientnet_trunk(weights: str | None, stage: int | None, trainable_blocks:
 
 
 class FrameEncoder(nn.Module):
-    """Images [N, 3, H, W] -> features [N, D], keeping a coarse spatial grid of the CNN's last map.
+    """Images [N, C, H, W] -> features [N, D], keeping a coarse spatial grid of the CNN's last map (C = 3, or
+    ``in_channels`` for the small CNN).
 
     ``feature_dim`` adds a trainable projection (D = feature_dim); None gives the grid features as they are
     (D = channels x grid x grid), for a frozen CNN whose features are cached and projected by the classifier.
@@ -57,20 +58,22 @@ class FrameEncoder(nn.Module):
                  spatial_grid: int = 4, feature_dim: int | None = 256, cnn_stage: int | None = None,
                  trainable_blocks: int = 0, cnn_layer: str | None = None, cnn_weights_sha256: str | None = None,
                  squeeze: int | None = None, cnn_lr_scale: float = 1.0, temporal_shift: float = 0.0,
-                 feature_norm: bool = True, feature_dropout: float = 0.0):
+                 feature_norm: bool = True, feature_dropout: float = 0.0, in_channels: int = 3):
         super().__init__()
         if cnn in ("small", "efficientnet_lite0") and (cnn_layer or cnn_weights_sha256):
             key = "model.cnn_layer" if cnn_layer else "model.cnn_weights_sha256"
             raise SuiteError(f"{key} is for torchvision CNNs, not model.cnn {cnn}"
                              + (" (use model.cnn_stage)" if cnn_layer and cnn != "small" else ""))
         if cnn == "small":
-            self.cnn, channels = small_cnn(cnn_channels)
+            self.cnn, channels = small_cnn(cnn_channels, in_channels)
         elif cnn == "efficientnet_lite0":
             self.cnn, channels = efficientnet_trunk(cnn_weights, cnn_stage, trainable_blocks)
         else:
             from .torchvision_cnn import torchvision_trunk
 
             self.cnn, channels = torchvision_trunk(cnn, cnn_weights, cnn_layer, cnn_weights_sha256)
+        if in_channels != 3 and cnn != "small":
+            raise SuiteError(f"model.cnn {cnn} takes 3-channel frames, not {in_channels}")
         if trainable_blocks and cnn != "efficientnet_lite0":
             raise SuiteError(f"model.cnn_trainable_blocks is for efficientnet_lite0, not model.cnn {cnn}")
         # the optimiser gives a module with `lr_scale` its own learning rate: pretrained blocks fine-tune slower

@@ -25,6 +25,16 @@ class VideoNormalize(nn.Module):
         return x * valid[:, :, None, None, None], lengths
 
 
+def with_differences(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """[B, T, 3, H, W] normalised frames -> [B, T, 6, H, W]: each frame and its change since the clip's previous
+    frame (zero for the first frame and for padding)."""
+    diff = torch.zeros_like(x)
+    diff[:, 1:] = x[:, 1:] - x[:, :-1]
+    # the step after a clip's last frame would otherwise hold "minus the last frame"
+    valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
+    return torch.cat([x, diff * valid[:, :, None, None, None]], dim=2)
+
+
 class VideoFrontend(nn.Module):
     """Clips [B, T, 3, H, W] + lengths -> per-frame features [B, T, D] + lengths."""
 
@@ -35,7 +45,8 @@ class VideoFrontend(nn.Module):
                                    model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
                                    model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale,
                                    model.temporal_shift, model.feature_norm,
-                                   model.feature_dropout)
+                                   model.feature_dropout, in_channels=6 if model.frame_differences else 3)
+        self.frame_differences = model.frame_differences
         self.freeze_cnn = model.freeze_cnn
         if self.freeze_cnn:
             self.frames.freeze()
@@ -55,8 +66,12 @@ class VideoFrontend(nn.Module):
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         return lengths
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _inputs(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x, lengths = self.normalize(x, lengths)
+        return (with_differences(x, lengths) if self.frame_differences else x), lengths
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x, lengths = self._inputs(x, lengths)
         B, T = x.shape[:2]
         with torch.set_grad_enabled(torch.is_grad_enabled() and not (self.freeze_cnn and self.frames.fully_frozen)):
             feats = self.frames(x.flatten(0, 1), T)
@@ -64,7 +79,7 @@ class VideoFrontend(nn.Module):
 
     def cached(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """What the feature cache stores of clips [B, T, 3, H, W]: [B, T, ...] outputs of the frozen CNN."""
-        x, lengths = self.normalize(x, lengths)
+        x, lengths = self._inputs(x, lengths)
         with torch.no_grad():
             out = self.frames.frozen_part(x.flatten(0, 1))
         return out.view(*x.shape[:2], *out.shape[1:])

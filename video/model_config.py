@@ -19,6 +19,9 @@ class VideoModel(StrictModel):
     # map before the classifier's pooling)
     cnn_layer: str | None = None
     cnn_channels: int = 32  # width of the built-in small CNN
+    # the built-in small CNN sees each frame beside its difference from the clip's previous sampled frame
+    # (6 input channels; TSN's RGB difference): static clutter cancels out, what moves stays
+    frame_differences: bool = False
     spatial_grid: int = 4  # keep a grid x grid spatial layout of the last feature map (1 = global pooling)
     # per-frame feature size fed to the LSTM (a trainable projection); None: the grid features as they are
     # (channels x grid x grid; with a frozen, cached CNN let `model.input_proj` project them instead)
@@ -52,6 +55,9 @@ class VideoModel(StrictModel):
         if self.feature_dropout and self.freeze_cnn and not self.cnn_trainable_blocks:
             raise ValueError("model.feature_dropout does nothing on a CNN frozen whole (its features are fixed): "
                              "use model.dropout")
+        if self.frame_differences and self.cnn != "small":
+            raise ValueError("model.frame_differences is for the built-in model.cnn small (a pretrained CNN "
+                             f"takes 3 channels, not 6): not model.cnn {self.cnn}")
         if self.temporal_shift and not self.cnn_trainable_blocks:
             raise ValueError("model.temporal_shift acts in fine-tuned blocks: it needs model.cnn_trainable_blocks")
         return self
