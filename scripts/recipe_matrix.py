@@ -435,6 +435,7 @@ def run_row(row: Row, log) -> dict:
     exe = suite_exe()
     log(f"[{row.id}] {shell(train_argv(row))}  (budget {budget['max_minutes']} min)")
     load_before = os.getloadavg()[0]
+    commit = _git_commit()  # the code the run starts with (commits made while it trains are not in it)
     t0 = time.time()
     with LoadSampler() as load, open(run / "train.log", "w") as fh:
         rc = subprocess.call([exe, *train_argv(row)[1:]], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -453,7 +454,7 @@ def run_row(row: Row, log) -> dict:
         "commands": {"corpus": corpus_commands(row.corpus), "train": shell(train_argv(row)),
                      "evaluate": shell(evaluate_argv(row))},
         "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "commit": _git_commit(),
+        "commit": commit,
     }
     bundle = run / "model.pt"
     if rc in (0, 3) and bundle.is_file():
