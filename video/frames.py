@@ -64,6 +64,8 @@ class FrameEncoder(nn.Module):
             key = "model.cnn_layer" if cnn_layer else "model.cnn_weights_sha256"
             raise SuiteError(f"{key} is for torchvision CNNs, not model.cnn {cnn}"
                              + (" (use model.cnn_stage)" if cnn_layer and cnn != "small" else ""))
+        if in_channels != 3 and cnn != "small":
+            raise SuiteError(f"model.cnn {cnn} takes 3-channel frames, not {in_channels}")
         if cnn == "small":
             self.cnn, channels = small_cnn(cnn_channels, in_channels)
         elif cnn == "efficientnet_lite0":
@@ -72,8 +74,6 @@ class FrameEncoder(nn.Module):
             from .torchvision_cnn import torchvision_trunk
 
             self.cnn, channels = torchvision_trunk(cnn, cnn_weights, cnn_layer, cnn_weights_sha256)
-        if in_channels != 3 and cnn != "small":
-            raise SuiteError(f"model.cnn {cnn} takes 3-channel frames, not {in_channels}")
         if trainable_blocks and cnn != "efficientnet_lite0":
             raise SuiteError(f"model.cnn_trainable_blocks is for efficientnet_lite0, not model.cnn {cnn}")
         # the optimiser gives a module with `lr_scale` its own learning rate: pretrained blocks fine-tune slower
