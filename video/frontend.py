@@ -9,6 +9,12 @@ from .frames import FrameEncoder
 from .model_config import VideoModel
 
 
+def zero_padding(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """[B, T, ...] with the steps at or after each clip's length set to zero."""
+    valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
+    return x * valid.view(*valid.shape, *([1] * (x.dim() - 2)))
+
+
 class VideoNormalize(nn.Module):
     """[B, T, C, H, W] uint8 (or 0..1 float) -> (x / 255 - mean) / std; padded frames are zeroed."""
 
@@ -21,8 +27,7 @@ class VideoNormalize(nn.Module):
         x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
         x = (x - self.mean) / self.std
         # padding frames become exact zeros so they carry nothing whatever the backbone does with them
-        valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
-        return x * valid[:, :, None, None, None], lengths
+        return zero_padding(x, lengths), lengths
 
 
 def with_differences(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -31,8 +36,7 @@ def with_differences(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     diff = torch.zeros_like(x)
     diff[:, 1:] = x[:, 1:] - x[:, :-1]
     # the step after a clip's last frame would otherwise hold "minus the last frame"
-    valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
-    return torch.cat([x, diff * valid[:, :, None, None, None]], dim=2)
+    return torch.cat([x, zero_padding(diff, lengths)], dim=2)
 
 
 class VideoFrontend(nn.Module):
