@@ -76,7 +76,7 @@ class FrameEncoder(nn.Module):
             self.cnn, channels = torchvision_trunk(cnn, cnn_weights, cnn_layer, cnn_weights_sha256)
         if trainable_blocks and cnn != "efficientnet_lite0":
             raise SuiteError(f"model.cnn_trainable_blocks is for efficientnet_lite0, not model.cnn {cnn}")
-        # the optimiser gives a module with `lr_scale` its own learning rate: pretrained blocks fine-tune slower
+        # the optimiser gives a module with `lr_scale` its own learning rate (model.cnn_lr_scale) for pretrained blocks
         self.cnn.lr_scale = cnn_lr_scale
         # a trainable 1x1 conv that narrows the map before the grid: 320 x 4 x 4 -> 32 x 4 x 4 keeps the layout
         # at a tenth of the features
