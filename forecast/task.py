@@ -258,7 +258,7 @@ class ForecastTask(Task):
         mean = targets.inverse(np.zeros(len(targets.target_columns)))
         return scores(y, np.broadcast_to(mean, y.shape), targets.scale)["error"]
 
-    def learned(self, error: float, null_error: float) -> bool:
+    def learned(self, error: float, null_error: float, samples: int | None = None) -> bool:
         return error < null_error  # the naive forecast is a strong baseline: beating it at all is learning
 
     def results(self, out, out_lengths, targets: SeriesScaler, decoder=None, **opts) -> list[dict]:

@@ -107,7 +107,7 @@ class PlateauAwareEarlyStopping(L.Callback):
             return
         err = score[0]
         if not self.left_plateau:
-            if null is not None and not pl_module.task.learned(err, null):
+            if null is not None and not pl_module.task.learned(err, null, getattr(pl_module, "valid_samples", None)):
                 return
             self.left_plateau = True
         progress = pl_module.budget_progress()

@@ -35,6 +35,7 @@ class SuiteModule(L.LightningModule):
         self._refs: list = []
         self._hyps: list = []
         self.null_error: float | None = None  # the validation error of a model that learned nothing
+        self.valid_samples: int | None = None  # how many inputs that validation had
         self.loss_trace: list[float] = []  # training loss every log step: did it ever fall?
         self._t0 = None
         self._seen = 0
@@ -135,6 +136,7 @@ class SuiteModule(L.LightningModule):
             return
         metrics = self.task.metrics(self._refs, self._hyps, self.targets)
         self.null_error = self.task.null_error(self._refs, self.targets)
+        self.valid_samples = len(self._refs)
         for k, v in metrics.items():
             if not k.startswith("_"):
                 self.log(f"val/{k}", float(v), prog_bar=k != "error", sync_dist=True)

@@ -257,7 +257,7 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         print(f"skipped {len(module.skipped)} corrupt sample(s) during training", file=sys.stderr)
         metrics["skipped"] = len(module.skipped)
     metrics["steps"] = trainer.global_step
-    reason = judge(task, metrics.get("val/error"), module.null_error, module.loss_trace)
+    reason = judge(task, metrics.get("val/error"), module.null_error, module.loss_trace, module.valid_samples)
     if module.null_error is not None:
         metrics["val/null_error"] = module.null_error
     if reason:

@@ -25,14 +25,16 @@ def loss_fell(trace: list[float]) -> bool:
     return last < 0.97 * first
 
 
-def judge(task, best_error: float | None, null_error: float | None, trace: list[float]) -> str | None:
-    """None when the run learned something, else the reason in a few words. The validation decides when
-    there is one; the training loss only when there is none."""
+def judge(task, best_error: float | None, null_error: float | None, trace: list[float],
+          samples: int | None = None) -> str | None:
+    """None when the run learned something, else the reason in a few words. The validation (of ``samples``
+    inputs) decides when there is one; the training loss only when there is none."""
     if best_error is None or null_error is None:
         return None if loss_fell(trace) else "the training loss never fell (and no validation ran)"
-    if not task.learned(best_error, null_error):
-        return (f"the best validation {task.error_name} {best_error:.3f} is no better than a model that learned "
-                f"nothing ({null_error:.3f})")
+    if not task.learned(best_error, null_error, samples):
+        on = f" on {samples} validation samples" if samples else ""
+        return (f"the best validation {task.error_name} {best_error:.3f}{on} is no better than a model that "
+                f"learned nothing ({null_error:.3f})")
     return None
 
 

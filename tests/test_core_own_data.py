@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import pytest
@@ -13,7 +14,8 @@ from suite.cli import main
 from suite.schedule import effective_batch_size, lr_factor, planned_steps
 from suite.split import hold_out
 from suite.manifest import Row
-from suite.verdict import NOTHING_LEARNED, loss_fell
+from suite.tasks.classify import ClassifyTask, binomial_tail
+from suite.verdict import NOTHING_LEARNED, judge, loss_fell
 from tests.toy_domain import make_clip_set, make_ctc_set
 
 
@@ -46,6 +48,26 @@ def test_loss_fell():
 
 
 # --- automatic validation split -----------------------------------------------------------------------
+def test_binomial_tail_matches_the_sum_of_exact_probabilities():
+    for n, p in ((1, 0.3), (10, 0.1), (30, 0.5), (17, 0.93)):
+        for k in range(n + 2):
+            exact = sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1))
+            assert binomial_tail(k, n, p) == pytest.approx(exact, rel=1e-9, abs=1e-15)
+
+
+def test_a_lucky_best_of_a_few_validation_clips_is_no_evidence_of_learning():
+    """10 classes, 10 validation clips: 4 right is the best of many checks of a model at chance (the scratch
+    10-clip matrix row: best validation 40%, test 9%); the verdict must say so and name the sample count."""
+    task = ClassifyTask()
+    assert not task.learned(0.6, 0.9, samples=10)
+    assert task.learned(0.3, 0.9, samples=10)  # 7 of 10: one chance in a million
+    assert task.learned(0.6, 0.9, samples=30)  # 12 of 30 is evidence
+    assert task.learned(0.0, 0.5, samples=4)  # too few to tell either way: the margin decides
+    assert task.learned(0.6, 0.9)  # no count given: the margin alone, as before
+    reason = judge(task, 0.6, 0.9, [1.0] * 10 + [0.1] * 10, samples=10)
+    assert reason and "on 10 validation samples" in reason
+
+
 def test_hold_out_is_group_disjoint_seeded_and_keeps_training_data():
     rows = [Row(f"u{i}", f"/x/{i}.wav", "a", extra={"speaker": f"s{i % 7}"}) for i in range(70)]
     train, valid, field = hold_out(rows, 0.1, seed=3)

@@ -274,7 +274,7 @@ def test_early_stopping_waits_while_equal_errors_come_with_lower_losses():
     from suite.callbacks import PlateauAwareEarlyStopping
 
     stopper = PlateauAwareEarlyStopping(patience=2, fraction=0.0)
-    module = SimpleNamespace(null_error=0.9, task=SimpleNamespace(learned=lambda err, null: err < null),
+    module = SimpleNamespace(null_error=0.9, task=SimpleNamespace(learned=lambda err, null, samples=None: err < null),
                              budget_progress=lambda: 0.5)
     trainer = SimpleNamespace(sanity_checking=False, should_stop=False, global_step=100, is_global_zero=True)
     for loss in (0.50, 0.45, 0.44, 0.43, 0.42):  # the same error, a lower loss each time

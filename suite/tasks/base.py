@@ -153,8 +153,9 @@ class Task(ABC):
     def null_error(self, references: list, targets: TargetSpace) -> float:
         """The ``error`` of a model that learned nothing (an empty transcript, the majority class, ...)."""
 
-    def learned(self, error: float, null_error: float) -> bool:
-        """Whether a validation error shows the model learned something beyond the null model."""
+    def learned(self, error: float, null_error: float, samples: int | None = None) -> bool:
+        """Whether a validation error on ``samples`` inputs shows the model learned something beyond the
+        null model."""
         return error < null_error - max(0.02, 0.05 * null_error)
 
     # --- inference -----------------------------------------------------------------------------------
