@@ -13,7 +13,8 @@ NOTHING_LEARNED = 3  # `suite train` exit code of a run that learned nothing (2 
 
 ADVICE = ("likely causes: too few updates for the corpus (raise train.max_steps / train.max_minutes or "
           "train.min_steps), a learning rate too high or too low (train.optim.lr), labels that do not match "
-          "the inputs, or a corpus too small for a model trained from scratch (try --init with a bundled model)")
+          "the inputs, a corpus too small for a model trained from scratch (try --init with a bundled model), or "
+          "a validation set too small to tell learning from luck (a larger data.valid or data.valid_fraction)")
 
 
 def loss_fell(trace: list[float]) -> bool:

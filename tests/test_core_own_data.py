@@ -47,7 +47,6 @@ def test_loss_fell():
     assert not loss_fell([2.3] * 50)
 
 
-# --- automatic validation split -----------------------------------------------------------------------
 def test_binomial_tail_matches_the_sum_of_exact_probabilities():
     for n, p in ((1, 0.3), (10, 0.1), (30, 0.5), (17, 0.93)):
         for k in range(n + 2):
@@ -60,7 +59,7 @@ def test_a_lucky_best_of_a_few_validation_clips_is_no_evidence_of_learning():
     10-clip matrix row: best validation 40%, test 9%); the verdict must say so and name the sample count."""
     task = ClassifyTask()
     assert not task.learned(0.6, 0.9, samples=10)
-    assert task.learned(0.3, 0.9, samples=10)  # 7 of 10: one chance in a million
+    assert task.learned(0.3, 0.9, samples=10)  # 7 of 10: about one chance in 100,000
     assert task.learned(0.6, 0.9, samples=30)  # 12 of 30 is evidence
     assert task.learned(0.0, 0.5, samples=4)  # too few to tell either way: the margin decides
     assert task.learned(0.6, 0.9)  # no count given: the margin alone, as before
@@ -68,6 +67,7 @@ def test_a_lucky_best_of_a_few_validation_clips_is_no_evidence_of_learning():
     assert reason and "on 10 validation samples" in reason
 
 
+# --- automatic validation split -----------------------------------------------------------------------
 def test_hold_out_is_group_disjoint_seeded_and_keeps_training_data():
     rows = [Row(f"u{i}", f"/x/{i}.wav", "a", extra={"speaker": f"s{i % 7}"}) for i in range(70)]
     train, valid, field = hold_out(rows, 0.1, seed=3)
