@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import copy
-import math
 from collections import Counter
 from typing import Any, Literal
 
@@ -17,15 +16,14 @@ CHANCE_LEVEL = 1e-3  # a validation accuracy this likely under the majority-clas
 
 def binomial_tail(k: int, n: int, p: float) -> float:
     """P(X >= k) for X ~ Binomial(n, p)."""
+    import torch
+
     if k <= 0:
         return 1.0
-    if p <= 0.0 or k > n:
+    if k > n:
         return 0.0
-    if p >= 1.0:
-        return 1.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    return min(1.0, sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
-                                 + i * log_p + (n - i) * log_q) for i in range(k, n + 1)))
+    dist = torch.distributions.Binomial(n, probs=torch.tensor(p, dtype=torch.float64))
+    return min(1.0, float(dist.log_prob(torch.arange(k, n + 1, dtype=torch.float64)).exp().sum()))
 
 
 class ClassifierModelConfig(StrictModel):
@@ -168,7 +166,7 @@ class ClassifyTask(Task):
         # (video-scratch-10 tested at 9%), so the count of right answers must be unlikely under the null
         # model, where the sample count can show it at all
         right, chance = round((1 - error) * samples), 1 - null_error
-        if binomial_tail(samples, samples, chance) >= CHANCE_LEVEL:
+        if chance ** samples >= CHANCE_LEVEL:  # even all right would be this likely by chance
             return True  # too few samples to tell: the margin above decides
         return binomial_tail(right, samples, chance) < CHANCE_LEVEL
 
