@@ -46,6 +46,8 @@ class SuiteModule(L.LightningModule):
 
     def _loss(self, batch, training: bool):
         net = self.model.from_cache if self.skip_frontend else self.model
+        if training:
+            batch = self.task.mix(batch, self.targets)
         out, out_lengths = net(batch.inputs, batch.lengths)
         loss, dropped = self.task.loss(out, out_lengths, batch, training=training)
         if dropped:

@@ -91,16 +91,24 @@ def test_corrupt_samples_are_skipped_and_counted(tmp_path, capsys):
 
 
 @pytest.mark.slow  # a training run
-def test_tiny_classification_task_is_learned(tmp_path, capsys):
+@pytest.mark.parametrize("mixup", [0.0, 0.2])
+def test_tiny_classification_task_is_learned(tmp_path, capsys, monkeypatch, mixup):
+    from suite.tasks.classify import ClassifyTask
+
+    mixed = []
+    blend = ClassifyTask.mix
+    monkeypatch.setattr(ClassifyTask, "mix", lambda self, *a: mixed.append(out := blend(self, *a)) or out)
     make_clip_set(tmp_path / "train", 90, seed=1)
     make_clip_set(tmp_path / "valid", 30, seed=2)
     cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CLASSIFY",
                        data={"train": str(tmp_path / "train/manifest.jsonl"),
                              "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
-                       model={"cnn_channels": 8, "spatial_grid": 2, "feature_dim": 32, "hidden": 32},
+                       model={"cnn_channels": 8, "spatial_grid": 2, "feature_dim": 32, "hidden": 32, "mixup": mixup},
                        train={"max_epochs": 12, "batch_size": 16, "optim": {"lr": 0.003, "warmup_steps": 10}})
     assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 0
     capsys.readouterr()
+    # training batches (only) went through the task's mix: blended into probability targets with mixup
+    assert len(mixed) >= 12 * 5 and all((b.targets.dim() == 2) == bool(mixup) for b in mixed)
     png = tmp_path / "confusion.png"
     assert main(["evaluate", str(tmp_path / "run/model.pt"), "--manifest", str(tmp_path / "valid/manifest.jsonl"),
                  "--json", "--workers", "0", "--confusion", str(png)]) == 0

@@ -340,3 +340,29 @@ def test_label_smoothing_is_the_runs_own_and_training_only():
     assert smoothed.loss(logits, None, batch)[0] > plain + 0.1
     # validation loss: plain cross-entropy, comparable across recipes
     torch.testing.assert_close(smoothed.loss(logits, None, batch, training=False)[0], plain)
+
+
+def test_mixup_blends_inputs_and_targets_by_one_weight():
+    from suite.data import Batch
+    from suite.tasks import get_task
+    from suite.tasks.classify import LabelSet
+
+    shared = get_task("classify")
+    labels = LabelSet(["a", "b", "c", "d"])
+    value = torch.tensor([0.0, 60.0, 120.0, 240.0])  # sample i: every pixel value[i], label i
+    frames = value.to(torch.uint8)[:, None, None].expand(4, 2, 3).clone()
+    batch = Batch(frames, torch.tensor([2, 1, 2, 1]), torch.arange(4), None, ["w", "x", "y", "z"])
+    assert shared.mix(batch, labels) is batch  # off by default
+    mixer = shared.for_model(shared.model_config(mixup=0.4))
+    assert mixer is not shared and shared.mixup == 0.0  # the shared task is left as it was
+    torch.manual_seed(3)
+    mixed = mixer.mix(batch, labels)
+    assert mixed.inputs.dtype == torch.uint8 and torch.equal(batch.inputs, frames)  # the batch is untouched
+    torch.testing.assert_close(mixed.targets.sum(1), torch.ones(4))
+    # each input is its targets' blend of the sources (to the uint8 step), one weight for the whole batch
+    torch.testing.assert_close(mixed.inputs[:, 0, 0].float(), (mixed.targets @ value).round(), atol=1, rtol=0)
+    own = {round(float(mixed.targets[i, i]), 6) for i in range(4) if mixed.targets[i, i] < 1}
+    assert len(own) == 1 and 0 < own.pop() < 1
+    partner = mixed.targets.clone().fill_diagonal_(0).argmax(1)
+    assert torch.equal(mixed.lengths, torch.maximum(batch.lengths, batch.lengths[partner]))
+    assert torch.isfinite(mixer.loss(torch.zeros(4, 4), None, mixed)[0])  # the loss takes probability targets

@@ -117,6 +117,10 @@ class Task(ABC):
         """(mean loss, ids of samples left out of it because they cannot be trained on). ``training`` False:
         the validation loss (no training-only terms such as label smoothing)."""
 
+    def mix(self, batch: Any, targets: TargetSpace) -> Any:
+        """A training batch as the loss should see it (e.g. mixup's blended pairs); default: unchanged."""
+        return batch
+
     def trainable(self, targets: TargetSpace, rows: Sequence["Row"], out_lengths: Sequence[int | None]) -> list[bool]:
         """Before training: which rows the model can learn, given its output length (None: unknown)."""
         return [True] * len(rows)

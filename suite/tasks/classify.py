@@ -40,6 +40,9 @@ class ClassifierModelConfig(StrictModel):
     deltas: bool = False
     # training loss against (1 - e) x one-hot + e x uniform: keeps a head on a few clips from certainty
     label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
+    # mixup (Zhang et al. 2018): each training batch is blended with itself in shuffled order, inputs and
+    # one-hot targets by the same weight drawn from Beta(mixup, mixup); 0: off
+    mixup: float = Field(0.0, ge=0.0)
 
 
 class LabelSet(TargetSpace):
@@ -85,12 +88,13 @@ class ClassifyTask(Task):
     target_kind = "label"
     output_layer = "classifier"
     label_smoothing = 0.0
+    mixup = 0.0
 
     def for_model(self, m: ClassifierModelConfig) -> "ClassifyTask":
-        if not m.label_smoothing:
+        if not (m.label_smoothing or m.mixup):
             return self
         task = copy.copy(self)
-        task.label_smoothing = m.label_smoothing
+        task.label_smoothing, task.mixup = m.label_smoothing, m.mixup
         return task
 
     def fit_targets(self, domain, rows) -> LabelSet:
@@ -117,10 +121,31 @@ class ClassifyTask(Task):
 
         return torch.tensor(targets, dtype=torch.long), None
 
+    def mix(self, batch, targets: LabelSet):
+        """With ``mixup``: inputs and targets of the batch blended with the batch shuffled; the targets become
+        class probabilities. Padded steps are zeros, so a pair spans the longer of its two lengths."""
+        if not self.mixup or len(batch.ids) < 2:
+            return batch
+        import dataclasses
+
+        import torch
+        from torch.nn import functional as F
+
+        lam = float(torch.distributions.Beta(self.mixup, self.mixup).sample())
+        perm = torch.randperm(len(batch.ids), device=batch.inputs.device)
+        inputs = lam * batch.inputs.float() + (1.0 - lam) * batch.inputs[perm].float()
+        if not batch.inputs.is_floating_point():  # e.g. uint8 frames, which the frontend scales itself
+            inputs = inputs.round()
+        one_hot = F.one_hot(batch.targets, targets.n_out).float()
+        return dataclasses.replace(batch, inputs=inputs.to(batch.inputs.dtype),
+                                   lengths=torch.maximum(batch.lengths, batch.lengths[perm]),
+                                   targets=lam * one_hot + (1.0 - lam) * one_hot[perm])
+
     def loss(self, out, out_lengths, batch, training=True):
         from torch.nn import functional as F
 
         smoothing = self.label_smoothing if training else 0.0  # validation: plain cross-entropy
+        # mixed targets are class probabilities, which cross_entropy takes as they are
         return F.cross_entropy(out, batch.targets, label_smoothing=smoothing), []
 
     def hypotheses(self, out, out_lengths, targets, decoder=None) -> list:
