@@ -159,11 +159,38 @@ def test_temporal_shift_lets_a_frame_see_its_neighbours_in_the_fine_tuned_blocks
         torch.testing.assert_close(a[1], b[1])  # the other clip
 
 
-def test_temporal_shift_needs_fine_tuned_blocks():
+def test_temporal_shift_in_the_small_cnn_sees_neighbours_but_not_padding_or_other_clips():
+    """The scratch CNN with the shift: a frame's features depend on the frames beside it, never on another clip
+    nor on the padding after a short clip; without the shift, on that frame only."""
+    def front(shift):
+        torch.manual_seed(0)
+        vm = VideoModel(cnn="small", cnn_channels=16, spatial_grid=2, feature_dim=32, temporal_shift=shift)
+        return VideoFrontend(VideoFeatures(), vm).eval()
+
+    clips = torch.randint(0, 256, (2, 4, 3, 32, 32), dtype=torch.uint8)
+    lengths = torch.tensor([4, 3])  # clip 1: three frames and a padding step
+    changed = clips.clone()
+    changed[0, 1] = 255 - changed[0, 1]  # another second frame in clip 0
+    for shift, neighbours_move in ((0.0, False), (0.125, True)):
+        f = front(shift)
+        with torch.no_grad():
+            a, b = f(clips, lengths)[0], f(changed, lengths)[0]
+        assert not torch.allclose(a[0, 1], b[0, 1])
+        for t in (0, 2):
+            assert torch.allclose(a[0, t], b[0, t]) != neighbours_move
+        torch.testing.assert_close(a[1], b[1])  # nothing crosses from one clip into the other
+        with torch.no_grad():  # the short clip alone, without its padding step: the same features
+            torch.testing.assert_close(f(clips[1:, :3], lengths[1:])[0][0], a[1, :3])
+
+
+def test_temporal_shift_needs_fine_tuned_blocks_or_the_small_cnn():
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="model.temporal_shift"):
         VideoModel(cnn="efficientnet_lite0", freeze_cnn=True, temporal_shift=0.125)
+    with pytest.raises(ValidationError, match="frozen whole"):
+        VideoModel(cnn="small", freeze_cnn=True, temporal_shift=0.125)
+    assert VideoModel(cnn="small", temporal_shift=0.125).temporal_shift == 0.125
 
 
 def test_frame_differences_show_what_moved_and_nothing_else():

@@ -15,15 +15,27 @@ from torch import nn
 from suite.errors import SuiteError
 
 
+class SmallCNN(nn.Sequential):
+    """Four conv blocks (conv 3x3, BatchNorm, ReLU, max-pool 2: each halves H and W). ``forward(x, shift)``
+    passes the input of blocks 2-4 through ``shift`` first (the temporal shift, ``model.temporal_shift``)."""
+
+    def forward(self, x: torch.Tensor, shift=None) -> torch.Tensor:
+        for i, layer in enumerate(self):
+            if shift is not None and i and isinstance(layer, nn.Conv2d):
+                x = shift(x)
+            x = layer(x)
+        return x
+
+
 def small_cnn(channels: int = 32, in_channels: int = 3) -> tuple[nn.Module, int]:
-    """Four conv blocks (each halves H and W); returns (module, output channels)."""
+    """The built-in CNN trained from scratch; returns (module, output channels)."""
     c = channels
     dims = [in_channels, c, c * 2, c * 4, c * 4]
     layers: list[nn.Module] = []
     for i in range(4):
         layers += [nn.Conv2d(dims[i], dims[i + 1], 3, padding=1, bias=False), nn.BatchNorm2d(dims[i + 1]),
                    nn.ReLU(inplace=True), nn.MaxPool2d(2)]
-    return nn.Sequential(*layers), dims[-1]
+    return SmallCNN(*layers), dims[-1]
 
 
 def efficientnet_trunk(weights: str | None, stage: int | None, trainable_blocks: int) -> tuple[nn.Module, int]:
@@ -88,7 +100,7 @@ class FrameEncoder(nn.Module):
         # a trunk whose weights are channels-last (efficientnet_trunk) gets its inputs converted to match
         self.channels_last = bool(getattr(self.cnn, "channels_last", False))
         self.frozen = False
-        self.temporal_shift = temporal_shift  # fine-tuned blocks only: see trainable_part
+        self.temporal_shift = temporal_shift  # fine-tuned blocks, or every block but the first of the small CNN
         self.pool = nn.AdaptiveAvgPool2d(spatial_grid)
         grid = channels * spatial_grid**2
         if feature_dim is None:
@@ -140,30 +152,42 @@ class FrameEncoder(nn.Module):
             return self(images)
         return self.cnn.forward_to(self.first_trainable, self._layout(images)).contiguous()
 
-    def trainable_part(self, x: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
+    def trainable_part(self, x: torch.Tensor, clip_length: int | None = None,
+                       valid: torch.Tensor | None = None) -> torch.Tensor:
         """``frozen_part``'s output -> features [N, D]. With ``temporal_shift`` the N rows are clips of
-        ``clip_length`` consecutive frames and each fine-tuned block sees part of its neighbours' channels."""
+        ``clip_length`` consecutive frames and each fine-tuned block sees part of its neighbours' channels;
+        ``valid`` [N] (bool) marks the real frames, so that padding shifts nothing in."""
         if not self.trainable_blocks:
             return x
-        shift = None
-        if self.temporal_shift:
-            if clip_length is None:
-                raise ValueError("model.temporal_shift needs the clip length")
-            from .temporal_shift import shift_time
-
-            def shift(y):
-                return shift_time(y, clip_length, self.temporal_shift)
-        x = self.cnn.forward_from(self.first_trainable, self._layout(x.float()), shift)
+        x = self.cnn.forward_from(self.first_trainable, self._layout(x.float()), self._shift(clip_length, valid))
         return self.proj(self.pool(self.squeeze(x)))
+
+    def _shift(self, clip_length: int | None, valid: torch.Tensor | None):
+        if not self.temporal_shift:
+            return None
+        if clip_length is None:
+            raise ValueError("model.temporal_shift needs the clip length")
+        from .temporal_shift import shift_time
+
+        keep = None if valid is None else valid.view(-1, 1, 1, 1)
+
+        def shift(y):
+            return shift_time(y if keep is None else y * keep.to(y.dtype), clip_length, self.temporal_shift)
+        return shift
 
     def _layout(self, x: torch.Tensor) -> torch.Tensor:
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
-    def forward(self, images: torch.Tensor, clip_length: int | None = None) -> torch.Tensor:
-        """Images [N, 3, H, W] -> [N, D]; ``clip_length``: see ``trainable_part``."""
+    def forward(self, images: torch.Tensor, clip_length: int | None = None,
+                valid: torch.Tensor | None = None) -> torch.Tensor:
+        """Images [N, 3, H, W] -> [N, D]; ``clip_length``, ``valid``: see ``trainable_part``."""
         if self.trainable_blocks:
             with torch.no_grad():
                 x = self.frozen_part(images)
-            return self.trainable_part(x, clip_length)
-        return self.proj(self.pool(self.squeeze(self.cnn(self._layout(images)))))
+            return self.trainable_part(x, clip_length, valid)
+        if isinstance(self.cnn, SmallCNN):
+            maps = self.cnn(images, self._shift(clip_length, valid))
+        else:
+            maps = self.cnn(self._layout(images))
+        return self.proj(self.pool(self.squeeze(maps)))
 

@@ -37,8 +37,9 @@ class VideoModel(StrictModel):
     # train; with cache_features the cache holds the maps entering them, so fine-tuning runs on a CPU
     cnn_trainable_blocks: int = Field(0, ge=0, le=16)
     cnn_lr_scale: float = Field(0.3, gt=0)  # learning rate of those blocks, relative to train.optim.lr
-    # with cnn_trainable_blocks: this fraction of each fine-tuned block's input channels comes from the previous
-    # frame and as many from the next (TSM's residual shift; 0.125 as in the paper): motion inside the CNN
+    # this fraction of a block's input channels comes from the previous frame and as many from the next (TSM;
+    # 0.125 as in the paper): motion inside the CNN. With cnn_trainable_blocks: in each fine-tuned block's
+    # residual branch; with the small CNN: the inputs of its blocks 2-4
     temporal_shift: float = Field(0.0, ge=0.0, le=0.5)
     cnn_squeeze: int | None = Field(None, ge=1)  # a trainable 1x1 conv to this many channels before the grid
     cache_features: bool = False  # with freeze_cnn: per-frame features computed once (no augmentation), cached on disk
@@ -58,8 +59,11 @@ class VideoModel(StrictModel):
         if self.frame_differences and self.cnn != "small":
             raise ValueError("model.frame_differences is for the built-in model.cnn small (a pretrained CNN "
                              f"takes 3 channels, not 6): not model.cnn {self.cnn}")
-        if self.temporal_shift and not self.cnn_trainable_blocks:
-            raise ValueError("model.temporal_shift acts in fine-tuned blocks: it needs model.cnn_trainable_blocks")
+        if self.temporal_shift and not (self.cnn_trainable_blocks or self.cnn == "small"):
+            raise ValueError("model.temporal_shift acts in fine-tuned blocks or the built-in small CNN: it needs "
+                             "model.cnn_trainable_blocks or model.cnn small")
+        if self.temporal_shift and self.freeze_cnn and not self.cnn_trainable_blocks:
+            raise ValueError("model.temporal_shift does nothing in a CNN frozen whole (its features are fixed)")
         return self
 
 
