@@ -259,7 +259,20 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
         feats = bezier_features(strokes, cfg)
     else:
         feats = point_features(strokes, cfg.time_delta, cfg.spacing)
+    if aug is not None and aug.time_masks:
+        feats = mask_spans(feats, aug.time_masks, aug.time_mask_width, rng or random.Random())
     return torch.from_numpy(feats.astype(np.float32))
+
+
+def mask_spans(feats: np.ndarray, count: int, width: int, rng: random.Random) -> np.ndarray:
+    """``count`` random spans of up to ``width`` rows (and at most a tenth of the sequence each) set to zero."""
+    out = feats.copy()
+    longest = min(width, len(feats) // 10)
+    for _ in range(count if longest else 0):
+        w = rng.randint(0, longest)
+        start = rng.randint(0, len(feats) - w)
+        out[start:start + w] = 0.0
+    return out
 
 
 class InkFrontend(nn.Module):

@@ -111,3 +111,24 @@ def test_stroke_warp_moves_each_stroke_on_its_own(ink):
     # strokes differ in how they moved: not one transform for the whole line
     ratios = {round(float(np.ptp(w[:, 1]) / np.ptp(s[:, 1])), 4) for w, s in zip(warped, strokes) if np.ptp(s[:, 1]) > 0.1}
     assert len(ratios) > 1
+
+
+def test_time_masks_zero_short_spans_and_nothing_else(ink):
+    """augment.time_masks: a few spans of the feature sequence set to zero, each at most time_mask_width steps and a
+    tenth of the line; the rest of the sequence is the augmented features as they were (off by default)."""
+    cfg = HandwritingFeatures()
+    assert HandwritingAugment().time_masks == 0
+    aug = HandwritingAugment(prob=1.0)
+    plain = ink_features(ink, cfg, aug, random.Random(3)).numpy()
+    masked = ink_features(ink, cfg, aug.model_copy(update={"time_masks": 3, "time_mask_width": 6}),
+                          random.Random(3)).numpy()
+    assert masked.shape == plain.shape
+    differ = np.flatnonzero((masked != plain).any(1))
+    assert len(differ) > 0 and not masked[differ].any()  # the changed rows are zero rows
+    assert len(differ) <= 3 * min(6, len(plain) // 10)
+    from handwriting.features import mask_spans
+
+    spans = mask_spans(np.ones((100, 4)), 1, 6, random.Random(0))
+    gone = np.flatnonzero(spans[:, 0] == 0)
+    assert len(gone) <= 6 and (len(gone) == 0 or np.ptp(gone) == len(gone) - 1)  # one contiguous span
+    assert mask_spans(np.ones((9, 4)), 5, 6, random.Random(0)).all()  # under 10 steps: a tenth is nothing
