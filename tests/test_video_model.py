@@ -137,6 +137,14 @@ def test_temporal_shift_moves_channels_one_frame_within_each_clip():
         shift_time(x, 3, 0.125)
 
 
+def _features_with_one_frame_changed(front, clips, lengths, t):
+    """Frame features of ``clips``, and of the same clips with frame ``t`` of clip 0 inverted."""
+    changed = clips.clone()
+    changed[0, t] = 255 - changed[0, t]
+    with torch.no_grad():
+        return front(clips, lengths)[0], front(changed, lengths)[0]
+
+
 def test_temporal_shift_lets_a_frame_see_its_neighbours_in_the_fine_tuned_blocks():
     """Without the shift a frame's features depend on that frame only; with it, on its neighbours too (but never
     on another clip), in both the raw-frame and the cached-map path, which agree."""
@@ -147,12 +155,10 @@ def test_temporal_shift_lets_a_frame_see_its_neighbours_in_the_fine_tuned_blocks
         return VideoFrontend(VideoFeatures(), vm).eval()
 
     clips, lengths = torch.randint(0, 256, (2, 3, 3, 48, 48), dtype=torch.uint8), torch.tensor([3, 3])
-    changed = clips.clone()
-    changed[0, 0] = 255 - changed[0, 0]  # another first frame in clip 0
     for shift, neighbour_moves in ((0.0, False), (0.125, True)):
         front = model(shift)
+        a, b = _features_with_one_frame_changed(front, clips, lengths, 0)
         with torch.no_grad():
-            a, b = front(clips, lengths)[0], front(changed, lengths)[0]
             torch.testing.assert_close(front.resume(front.cached(clips, lengths), lengths)[0], a)
         assert not torch.allclose(a[0, 0], b[0, 0])
         assert torch.allclose(a[0, 1], b[0, 1]) != neighbour_moves
@@ -169,12 +175,9 @@ def test_temporal_shift_in_the_small_cnn_sees_neighbours_but_not_padding_or_othe
 
     clips = torch.randint(0, 256, (2, 4, 3, 32, 32), dtype=torch.uint8)
     lengths = torch.tensor([4, 3])  # clip 1: three frames and a padding step
-    changed = clips.clone()
-    changed[0, 1] = 255 - changed[0, 1]  # another second frame in clip 0
     for shift, neighbours_move in ((0.0, False), (0.125, True)):
         f = front(shift)
-        with torch.no_grad():
-            a, b = f(clips, lengths)[0], f(changed, lengths)[0]
+        a, b = _features_with_one_frame_changed(f, clips, lengths, 1)
         assert not torch.allclose(a[0, 1], b[0, 1])
         for t in (0, 2):
             assert torch.allclose(a[0, t], b[0, t]) != neighbours_move
