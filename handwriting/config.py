@@ -31,7 +31,7 @@ class HandwritingAugment(StrictModel):
     # word by word, not only line by line (0: off)
     stroke_warp: float = Field(0.0, ge=0.0, le=0.5)
     # SpecAugment's time masks on the ink: this many spans of the feature sequence (resampled points or Bezier
-    # curves) set to zero (no movement, on the centre line, pen down), each up to time_mask_width steps and at
-    # most a tenth of the line; the model must read the masked letters from their context (0: off)
+    # curves) set to zero (for points: no movement, on the centre line, pen down), each up to time_mask_width
+    # steps and at most a tenth of the line; the model must read the masked letters from their context (0: off)
     time_masks: int = Field(0, ge=0)
     time_mask_width: int = Field(8, ge=1)

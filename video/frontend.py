@@ -96,7 +96,8 @@ class VideoFrontend(nn.Module):
     def resume(self, cached: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``forward`` from what ``cached`` returned: [B, T, ...] -> features [B, T, D] + lengths."""
         B, T = cached.shape[:2]
-        return self.frames.trainable_part(cached.flatten(0, 1), T, _valid_frames(lengths.to(cached.device), T)).view(B, T, -1), lengths
+        valid = _valid_frames(lengths.to(cached.device), T)
+        return self.frames.trainable_part(cached.flatten(0, 1), T, valid).view(B, T, -1), lengths
 
 
 def build_frontend(features: VideoFeatures, augment: VideoAugment | None = None,
