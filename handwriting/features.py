@@ -249,10 +249,11 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
     """Feature sequence [T, feature_dim(cfg)] of an ink (augmented when ``aug`` is given)."""
     strokes = ink.strokes if isinstance(ink, Ink) else ink
     strokes = normalize_ink(strokes, cfg.deskew)
+    rng = rng or random.Random()
     if aug is None:
         strokes = resample_strokes(strokes, cfg.spacing)
     else:
-        strokes = _augmented_points(strokes, cfg.spacing, aug, rng or random.Random())
+        strokes = _augmented_points(strokes, cfg.spacing, aug, rng)
     if cfg.kind == "bezier":
         from .bezier import bezier_features
 
@@ -260,7 +261,7 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
     else:
         feats = point_features(strokes, cfg.time_delta, cfg.spacing)
     if aug is not None and aug.time_masks:
-        feats = mask_spans(feats, aug.time_masks, aug.time_mask_width, rng or random.Random())
+        feats = mask_spans(feats, aug.time_masks, aug.time_mask_width, rng)
     return torch.from_numpy(feats.astype(np.float32))
 
 

@@ -153,23 +153,25 @@ class FrameEncoder(nn.Module):
         return self.cnn.forward_to(self.first_trainable, self._layout(images)).contiguous()
 
     def trainable_part(self, x: torch.Tensor, clip_length: int | None = None,
-                       valid: torch.Tensor | None = None) -> torch.Tensor:
+                       lengths: torch.Tensor | None = None) -> torch.Tensor:
         """``frozen_part``'s output -> features [N, D]. With ``temporal_shift`` the N rows are clips of
         ``clip_length`` consecutive frames and each fine-tuned block sees part of its neighbours' channels;
-        ``valid`` [N] (bool) marks the real frames, so that padding shifts nothing in."""
+        ``lengths`` [N / clip_length], the clips' real frames, keep padding from shifting anything in."""
         if not self.trainable_blocks:
             return x
-        x = self.cnn.forward_from(self.first_trainable, self._layout(x.float()), self._shift(clip_length, valid))
+        x = self.cnn.forward_from(self.first_trainable, self._layout(x.float()), self._shift(clip_length, lengths))
         return self.proj(self.pool(self.squeeze(x)))
 
-    def _shift(self, clip_length: int | None, valid: torch.Tensor | None):
+    def _shift(self, clip_length: int | None, lengths: torch.Tensor | None):
         if not self.temporal_shift:
             return None
         if clip_length is None:
             raise ValueError("model.temporal_shift needs the clip length")
+        from suite.models.ctc_encoder import length_mask
+
         from .temporal_shift import shift_time
 
-        keep = None if valid is None else valid.view(-1, 1, 1, 1)
+        keep = None if lengths is None else length_mask(lengths, clip_length).view(-1, 1, 1, 1)
 
         def shift(y):
             return shift_time(y if keep is None else y * keep.to(y.dtype), clip_length, self.temporal_shift)
@@ -179,14 +181,14 @@ class FrameEncoder(nn.Module):
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def forward(self, images: torch.Tensor, clip_length: int | None = None,
-                valid: torch.Tensor | None = None) -> torch.Tensor:
-        """Images [N, 3, H, W] -> [N, D]; ``clip_length``, ``valid``: see ``trainable_part``."""
+                lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Images [N, 3, H, W] -> [N, D]; ``clip_length``, ``lengths``: see ``trainable_part``."""
         if self.trainable_blocks:
             with torch.no_grad():
                 x = self.frozen_part(images)
-            return self.trainable_part(x, clip_length, valid)
+            return self.trainable_part(x, clip_length, lengths)
         if isinstance(self.cnn, SmallCNN):
-            maps = self.cnn(images, self._shift(clip_length, valid))
+            maps = self.cnn(images, self._shift(clip_length, lengths))
         else:
             maps = self.cnn(self._layout(images))
         return self.proj(self.pool(self.squeeze(maps)))

@@ -30,11 +30,6 @@ class VideoNormalize(nn.Module):
         return zero_padding(x, lengths), lengths
 
 
-def _valid_frames(lengths: torch.Tensor, steps: int) -> torch.Tensor:
-    """[B] lengths -> [B * steps] bool: which rows of the flattened clips are real frames."""
-    return (torch.arange(steps, device=lengths.device)[None, :] < lengths[:, None]).flatten()
-
-
 def with_differences(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """[B, T, 3, H, W] normalised frames -> [B, T, 6, H, W]: each frame and its change since the clip's previous
     frame (zero for the first frame and for padding)."""
@@ -83,7 +78,7 @@ class VideoFrontend(nn.Module):
         x, lengths = self._inputs(x, lengths)
         B, T = x.shape[:2]
         with torch.set_grad_enabled(torch.is_grad_enabled() and not (self.freeze_cnn and self.frames.fully_frozen)):
-            feats = self.frames(x.flatten(0, 1), T, _valid_frames(lengths.to(x.device), T))
+            feats = self.frames(x.flatten(0, 1), T, lengths.to(x.device))
         return feats.view(B, T, -1), lengths
 
     def cached(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -96,8 +91,7 @@ class VideoFrontend(nn.Module):
     def resume(self, cached: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``forward`` from what ``cached`` returned: [B, T, ...] -> features [B, T, D] + lengths."""
         B, T = cached.shape[:2]
-        valid = _valid_frames(lengths.to(cached.device), T)
-        return self.frames.trainable_part(cached.flatten(0, 1), T, valid).view(B, T, -1), lengths
+        return self.frames.trainable_part(cached.flatten(0, 1), T, lengths.to(cached.device)).view(B, T, -1), lengths
 
 
 def build_frontend(features: VideoFeatures, augment: VideoAugment | None = None,
