@@ -42,6 +42,22 @@ def test_train_randomness_follows_rng():
     assert torch.equal(a, b) and not torch.equal(a, c)
 
 
+def test_grey_clips_and_one_erased_rectangle_at_the_same_place_in_every_frame():
+    feats = VideoFeatures(size=32, resize=32, mean=(0.5, 0.25, 0.75))
+    aug = VideoAugment(crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), jitter=0.0, grayscale=1.0, erase=1.0)
+    clip = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
+    for seed in range(5):
+        out = apply_transform(clip, feats, aug, random.Random(seed))
+        erased = (out == torch.tensor([128, 64, 191], dtype=torch.uint8).view(1, 3, 1, 1)).all(1)
+        assert all(torch.equal(erased[0], erased[i]) for i in range(1, 4))  # an occluder, not flicker
+        assert 0.02 <= erased[0].float().mean() <= 0.2
+        kept = ~erased
+        assert torch.equal(out[:, 0][kept], out[:, 1][kept]) and torch.equal(out[:, 1][kept], out[:, 2][kept])
+    off = apply_transform(clip, feats, VideoAugment(crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), jitter=0.0),
+                          random.Random(0))
+    assert torch.equal(off, clip)  # both off by default
+
+
 def test_frontend_normalises_and_ignores_padding():
     norm = VideoNormalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     x = torch.full((2, 3, 3, 4, 4), 255, dtype=torch.uint8)

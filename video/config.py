@@ -41,6 +41,11 @@ class VideoAugment(StrictModel):
     contrast: float = Field(0.3, ge=0)
     saturation: float = Field(0.3, ge=0)
     hue: float = Field(0.05, ge=0, le=0.5)
+    grayscale: float = Field(0.0, ge=0, le=1)  # probability of a grey clip (shapes over colours)
+    # probability of one rectangle filled with the mean colour, at the same place in every frame (an occluder;
+    # Zhong et al. 2017, random erasing), covering a fraction erase_scale of the frame
+    erase: float = Field(0.0, ge=0, le=1)
+    erase_scale: tuple[float, float] = (0.02, 0.2)
 
     @field_validator("mirror_pairs")
     @classmethod
