@@ -30,6 +30,11 @@ class HandwritingAugment(StrictModel):
     # +- stroke_warp about its centre and a vertical shift of +- stroke_warp / 2 line heights: writers differ
     # word by word, not only line by line (0: off)
     stroke_warp: float = Field(0.0, ge=0.0, le=0.5)
+    # a smooth random displacement of the page (elastic distortion, Simard et al. 2003), this many line heights
+    # at its strongest point, waves about elastic_wavelength line heights long: letters change their shapes (loops,
+    # heights, widths), which line- and stroke-level transforms leave alone (0: off)
+    elastic: float = Field(0.0, ge=0.0, le=0.5)
+    elastic_wavelength: float = Field(1.5, gt=0.0)
     # SpecAugment's time masks on the ink: this many spans of the feature sequence (resampled points or Bezier
     # curves) set to zero (for points: no movement, on the centre line, pen down), each up to time_mask_width
     # steps and at most a tenth of the line; the model must read the masked letters from their context (0: off)

@@ -165,7 +165,30 @@ def augment_strokes(strokes: list[np.ndarray], aug: HandwritingAugment, rng: ran
         o = s.copy()
         o[:, :2] = s[:, :2] @ m.T
         out.append(o)
-    return _warp_each_stroke(out, aug.stroke_warp, rng) if aug.stroke_warp > 0 else out
+    if aug.stroke_warp > 0:
+        out = _warp_each_stroke(out, aug.stroke_warp, rng)
+    return elastic_warp(out, aug.elastic, aug.elastic_wavelength, rng) if aug.elastic > 0 else out
+
+
+ELASTIC_WAVES = 4
+
+
+def elastic_warp(strokes: list[np.ndarray], amount: float, wavelength: float, rng: random.Random) -> list[np.ndarray]:
+    """Every point moved by a smooth random field of the page: a sum of plane waves in random directions, scaled
+    so that no point moves more than ``amount``. Pen order and times are kept."""
+    np_rng = np.random.default_rng(rng.getrandbits(32))
+    angle = np_rng.uniform(0.0, 2 * math.pi, ELASTIC_WAVES)
+    freq = 2 * math.pi / (wavelength * np_rng.uniform(0.7, 1.4, ELASTIC_WAVES))
+    k = np.stack([np.cos(angle), np.sin(angle)], axis=1) * freq[:, None]  # [W, 2] wave vectors
+    phase = np_rng.uniform(0.0, 2 * math.pi, ELASTIC_WAVES)
+    amp = np_rng.normal(size=(ELASTIC_WAVES, 2))  # each wave pushes along its own random direction
+    amp *= amount / np.abs(amp).sum(axis=0).clip(min=1e-9)  # the sum of |sin| terms stays within amount per axis
+    out = []
+    for s in strokes:
+        o = s.copy()
+        o[:, :2] = s[:, :2] + np.sin(s[:, :2] @ k.T + phase) @ amp
+        out.append(o)
+    return out
 
 
 def _warp_each_stroke(strokes: list[np.ndarray], amount: float, rng: random.Random) -> list[np.ndarray]:

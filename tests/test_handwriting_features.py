@@ -113,6 +113,25 @@ def test_stroke_warp_moves_each_stroke_on_its_own(ink):
     assert len(ratios) > 1
 
 
+def test_elastic_warp_is_smooth_and_bounded(ink):
+    """augment.elastic: every point moves by at most the amount, neighbours alike, and not all by one shift."""
+    from handwriting.features import elastic_warp, normalize_ink
+
+    assert HandwritingAugment().elastic == 0.0
+    strokes = normalize_ink([s.copy() for s in ink.strokes])
+    for seed in range(5):
+        warped = elastic_warp(strokes, 0.15, 1.5, random.Random(seed))
+        assert [len(w) for w in warped] == [len(s) for s in strokes]
+        shift = np.concatenate([w[:, :2] - s[:, :2] for w, s in zip(warped, strokes)])
+        assert np.abs(shift).max() <= 0.15 + 1e-9 and np.abs(shift).max() > 0.02
+        assert np.ptp(shift[:, 0]) > 0.02 or np.ptp(shift[:, 1]) > 0.02  # a field, not a translation
+        pts = np.concatenate(strokes)[:, :2]
+        near = np.linalg.norm(np.diff(pts, axis=0), axis=1) < 0.05
+        # smooth: points a twentieth of a line height apart move within a few hundredths of each other
+        assert np.abs(np.diff(shift, axis=0)[near]).max() < 0.03
+        assert np.array_equal(np.concatenate(warped)[:, 2], np.concatenate(strokes)[:, 2], equal_nan=True)
+
+
 def test_time_masks_zero_short_spans_and_nothing_else(ink):
     """augment.time_masks: a few spans of the feature sequence set to zero, each at most time_mask_width steps and a
     tenth of the line; the rest of the sequence is the augmented features as they were (off by default)."""
