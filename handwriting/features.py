@@ -175,7 +175,7 @@ ELASTIC_WAVES = 4
 
 def elastic_warp(strokes: list[np.ndarray], amount: float, wavelength: float, rng: random.Random) -> list[np.ndarray]:
     """Every point moved by a smooth random field of the page: a sum of plane waves in random directions, scaled
-    so that no point moves more than ``amount``. Pen order and times are kept."""
+    so that no point moves more than ``amount`` along either axis. Pen order and times are kept."""
     np_rng = np.random.default_rng(rng.getrandbits(32))
     angle = np_rng.uniform(0.0, 2 * math.pi, ELASTIC_WAVES)
     freq = 2 * math.pi / (wavelength * np_rng.uniform(0.7, 1.4, ELASTIC_WAVES))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import torch
+from pydantic import ValidationError
 
 from video.config import VideoAugment, VideoFeatures
 from video.frontend import VideoNormalize, build_frontend
@@ -56,6 +58,11 @@ def test_grey_clips_and_one_erased_rectangle_at_the_same_place_in_every_frame():
     off = apply_transform(clip, feats, VideoAugment(crop_scale=(1.0, 1.0), crop_ratio=(1.0, 1.0), jitter=0.0),
                           random.Random(0))
     assert torch.equal(off, clip)  # both off by default
+    for bad in ((0.5, 0.1), (0.0, 0.2), (0.1, 1.5)):  # refused when the config is read, not in a data worker
+        with pytest.raises(ValidationError, match="area fraction"):
+            VideoAugment(erase_scale=bad)
+        with pytest.raises(ValidationError, match="area fraction"):
+            VideoAugment(crop_scale=bad)
 
 
 def test_frontend_normalises_and_ignores_padding():

@@ -47,6 +47,14 @@ class VideoAugment(StrictModel):
     erase: float = Field(0.0, ge=0, le=1)
     erase_scale: tuple[float, float] = (0.02, 0.2)
 
+    @field_validator("crop_scale", "erase_scale")
+    @classmethod
+    def _area_fractions(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = bounds
+        if not 0 < lo <= hi <= 1:
+            raise ValueError(f"[{lo:g}, {hi:g}] is not an area fraction range: 0 < low <= high <= 1")
+        return bounds
+
     @field_validator("mirror_pairs")
     @classmethod
     def _pairs_disjoint(cls, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
