@@ -160,11 +160,7 @@ def augment_strokes(strokes: list[np.ndarray], aug: HandwritingAugment, rng: ran
     a = math.radians(rng.uniform(-aug.rotate_deg, aug.rotate_deg))
     # y grows downward: a forward slant moves the top (negative y) right, hence x -= shear * y
     m = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ np.array([[sx, -sh], [0.0, 1.0]])
-    out = []
-    for s in strokes:
-        o = s.copy()
-        o[:, :2] = s[:, :2] @ m.T
-        out.append(o)
+    out = _moved(strokes, lambda xy: xy @ m.T)
     if aug.stroke_warp > 0:
         out = _warp_each_stroke(out, aug.stroke_warp, rng)
     return elastic_warp(out, aug.elastic, aug.elastic_wavelength, rng) if aug.elastic > 0 else out
@@ -183,25 +179,29 @@ def elastic_warp(strokes: list[np.ndarray], amount: float, wavelength: float, rn
     phase = np_rng.uniform(0.0, 2 * math.pi, ELASTIC_WAVES)
     amp = np_rng.normal(size=(ELASTIC_WAVES, 2))  # each wave pushes along its own random direction
     amp *= amount / np.abs(amp).sum(axis=0).clip(min=1e-9)  # the sum of |sin| terms stays within amount per axis
+    return _moved(strokes, lambda xy: xy + np.sin(xy @ k.T + phase) @ amp)
+
+
+def _moved(strokes: list[np.ndarray], move) -> list[np.ndarray]:
+    """Copies of the strokes with their points' (x, y) replaced by ``move(xy)`` ([N, 2] -> [N, 2]); times kept."""
     out = []
     for s in strokes:
         o = s.copy()
-        o[:, :2] = s[:, :2] + np.sin(s[:, :2] @ k.T + phase) @ amp
+        o[:, :2] = move(s[:, :2])
         out.append(o)
     return out
 
 
 def _warp_each_stroke(strokes: list[np.ndarray], amount: float, rng: random.Random) -> list[np.ndarray]:
     """Every stroke scaled and slanted about its own centre and shifted up or down by its own small amount."""
-    out = []
-    for s in strokes:
+
+    def warp(xy: np.ndarray) -> np.ndarray:  # its own draws, stroke after stroke
         scale, slant = 1.0 + rng.uniform(-amount, amount), rng.uniform(-amount, amount)
         shift = rng.uniform(-amount, amount) / 2
-        centre = s[:, :2].mean(0)
-        o = s.copy()
-        o[:, :2] = (s[:, :2] - centre) @ np.array([[scale, -slant], [0.0, scale]]).T + centre + (0.0, shift)
-        out.append(o)
-    return out
+        centre = xy.mean(0)
+        return (xy - centre) @ np.array([[scale, -slant], [0.0, scale]]).T + centre + (0.0, shift)
+
+    return _moved(strokes, warp)
 
 
 def _drop_and_jitter(strokes: list[np.ndarray], aug: HandwritingAugment, rng: random.Random) -> list[np.ndarray]:
