@@ -17,7 +17,7 @@ MAX_ROWS = 12  # samples drawn from one file (a UNIPEN file may hold hundreds)
 
 def feature_points(ink: Ink, features) -> list[np.ndarray]:
     """The normalized, resampled strokes whose points are the model's time steps (as ink_features makes them)."""
-    return resample_strokes(normalize_ink(ink.strokes, features.deskew), features.spacing)
+    return resample_strokes(normalize_ink(ink.strokes, features.deskew, features.deslant), features.spacing)
 
 
 def _row(ax, ink: Ink, relevance: np.ndarray, result: dict, features, limit: float):

@@ -127,13 +127,41 @@ def line_height(strokes: list[np.ndarray], extent: float) -> float:
     return height if height > 0.05 * extent else extent
 
 
-def normalize_ink(strokes: list[np.ndarray], deskew: bool = True) -> list[np.ndarray]:
-    """Scale so the letter height is 1 (aspect kept), deskew single lines, start x at 0 and centre y."""
+def slant(strokes: list[np.ndarray]) -> float:
+    """The writing's slant as a shear s (x = s * y along a down-stroke): the pen's horizontal drift per unit of
+    height over the segments within 50 degrees of vertical, sum(dx * sign(dy)) / sum(|dy|), clipped to +-1."""
+    steps = [np.diff(s[:, :2], axis=0) for s in strokes if len(s) > 1]
+    if not steps:
+        return 0.0
+    d = np.concatenate(steps)
+    upright = np.abs(d[:, 0]) < 1.19 * np.abs(d[:, 1])  # tan 50 degrees
+    height = np.abs(d[upright, 1]).sum()
+    if height <= 0:
+        return 0.0
+    return float(np.clip((d[upright, 0] * np.sign(d[upright, 1])).sum() / height, -1.0, 1.0))
+
+
+def upright_shear(strokes: list[np.ndarray], rounds: int = 3) -> float:
+    """The shear that makes ``slant`` zero: estimated again on the sheared writing a few times, because
+    diagonals that lean with the slant drop out of the 50-degree window and bias one estimate towards 0."""
+    total = 0.0
+    for _ in range(rounds):
+        step = slant([np.stack([s[:, 0] - total * s[:, 1], s[:, 1]], axis=1) for s in strokes])
+        total += step
+        if abs(step) < 1e-3:
+            break
+    return float(np.clip(total, -1.0, 1.0))
+
+
+def normalize_ink(strokes: list[np.ndarray], deskew: bool = True, deslant: bool = False) -> list[np.ndarray]:
+    """Scale so the letter height is 1 (aspect kept), deskew single lines, optionally make the writing upright
+    (``deslant``), start x at 0 and centre y."""
     pts = np.concatenate(strokes)
     lo, hi = pts[:, :2].min(0), pts[:, :2].max(0)
     extent = max(hi[1] - lo[1], (hi[0] - lo[0]) / 8.0, 1e-6)
     # density-independent statistics: measure on a fine uniform resampling, not on raw device samples
-    fine = np.concatenate(resample_strokes(strokes, extent / 50.0))[:, :2]
+    fine_strokes = resample_strokes(strokes, extent / 50.0)
+    fine = np.concatenate(fine_strokes)[:, :2]
     out = [s.copy() for s in strokes]
     if deskew and len(fine) > 10 and np.ptp(fine[:, 0]) > 2 * max(np.ptp(fine[:, 1]), 1e-6):
         slope = np.polyfit(fine[:, 0], fine[:, 1], 1)[0]
@@ -143,6 +171,13 @@ def normalize_ink(strokes: list[np.ndarray], deskew: bool = True) -> list[np.nda
             fine = fine @ rot
             for o in out:
                 o[:, :2] = o[:, :2] @ rot
+            fine_strokes = [f[:, :2] @ rot for f in fine_strokes]
+    if deslant:
+        # writers differ most in slant; a shear about the centre line removes it (NPen++, Jaeger et al. 2001)
+        shear, y50 = upright_shear(fine_strokes), float(np.median(fine[:, 1]))
+        fine = fine.copy()
+        for o in [*out, fine]:
+            o[:, 0] -= shear * (o[:, 1] - y50)
     height = line_height(out, extent)
     x0, y50 = fine[:, 0].min(), float(np.median(fine[:, 1]))
     for o in out:
@@ -271,7 +306,7 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
                  rng: random.Random | None = None) -> torch.Tensor:
     """Feature sequence [T, feature_dim(cfg)] of an ink (augmented when ``aug`` is given)."""
     strokes = ink.strokes if isinstance(ink, Ink) else ink
-    strokes = normalize_ink(strokes, cfg.deskew)
+    strokes = normalize_ink(strokes, cfg.deskew, cfg.deslant)
     rng = rng or random.Random()
     if aug is None:
         strokes = resample_strokes(strokes, cfg.spacing)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from handwriting.config import HandwritingAugment, HandwritingFeatures
-from handwriting.features import build_frontend, feature_dim, ink_features, resample_stroke
+from handwriting.features import build_frontend, feature_dim, ink_features, resample_stroke, resample_strokes
 from handwriting.formats import read_ink
 
 FIX = Path(__file__).parent / "fixtures" / "handwriting"
@@ -48,6 +48,35 @@ def test_deskew_removes_rotation(ink):
     # the y channel (height above the centre line) stays within a small drift across the line
     n = min(len(base), len(tilt))
     assert (base[:n, 2] - tilt[:n, 2]).abs().median() < 0.1
+
+
+def _sheared(strokes, amount):
+    out = []
+    for s in strokes:
+        t = s.copy()
+        t[:, 0] = s[:, 0] + amount * s[:, 1]
+        out.append(t)
+    return out
+
+
+def test_deslant_makes_a_writers_slant_irrelevant(ink):
+    from handwriting.features import normalize_ink, slant, upright_shear
+
+    upright_fixture = slant(resample_strokes(normalize_ink(ink.strokes), 0.05))  # block capitals, upright
+    assert upright_fixture == pytest.approx(0.0, abs=0.05)
+    leaning = _sheared(ink.strokes, -0.4)  # y grows downwards in this file: x - 0.4 y leans right
+    assert upright_shear(resample_strokes(normalize_ink(leaning), 0.05)) == pytest.approx(upright_fixture - 0.4, abs=0.03)
+    upright = normalize_ink(leaning, deslant=True)
+    assert slant(resample_strokes(upright, 0.05)) == pytest.approx(0.0, abs=0.02)
+    # the same line leaning either way is the same upright line (the raw points, before resampling)
+    base = np.concatenate(normalize_ink(ink.strokes, deslant=True))[:, :2]
+    for amount in (0.3, -0.3):
+        other = np.concatenate(normalize_ink(_sheared(ink.strokes, amount), deslant=True))[:, :2]
+        assert np.abs(other - base).max() < 0.1  # line heights
+        plain = np.concatenate(normalize_ink(_sheared(ink.strokes, amount)))[:, :2]
+        assert np.abs(plain - np.concatenate(normalize_ink(ink.strokes))[:, :2]).max() > 0.3
+    # heights are kept: a shear moves points sideways only (the letter height, measured on a resampling, to 0.1%)
+    assert np.allclose(np.concatenate(upright)[:, 1], np.concatenate(normalize_ink(leaning))[:, 1], atol=1e-3)
 
 
 def test_resampling_spacing():
