@@ -14,7 +14,7 @@ class HandwritingFeatures(StrictModel):
     kind: Literal["points", "bezier"] = "points"
     spacing: float = 0.25  # arc-length resampling step, in line heights (0.05 gives ~30 points per character)
     deskew: bool = True  # rotate so the least-squares line through the ink is horizontal
-    deslant: bool = False  # shear so the down-strokes stand upright (writers' slants differ; features.slant)
+    deslant: bool = False  # shear so the down-strokes stand upright (writers' slants differ; handwriting/features.py: slant)
     time_delta: bool = False  # add the time since the previous point (seconds, clipped), if the file has times
     bezier_tolerance: float = 0.04  # max fit error of a Bezier curve, in line heights (kind: bezier)
     bezier_max_points: int = 24  # a curve spans at most this many resampled points

@@ -173,7 +173,8 @@ def normalize_ink(strokes: list[np.ndarray], deskew: bool = True, deslant: bool 
                 o[:, :2] = o[:, :2] @ rot
             fine_strokes = [f[:, :2] @ rot for f in fine_strokes]
     if deslant:
-        # writers differ most in slant; a shear about the centre line removes it (NPen++, Jaeger et al. 2001)
+        # writers' slants differ (UNIPEN: shears -0.7 to +0.1, docs/handwriting.md); a shear about the centre line
+        # removes the slant and keeps every height (slant correction as in NPen++, Jaeger et al. 2001)
         shear, y50 = upright_shear(fine_strokes), float(np.median(fine[:, 1]))
         fine = fine.copy()
         for o in [*out, fine]:
