@@ -127,13 +127,13 @@ def line_height(strokes: list[np.ndarray], extent: float) -> float:
     return height if height > 0.05 * extent else extent
 
 
-def slant(strokes: list[np.ndarray]) -> float:
-    """The writing's slant as a shear s (x = s * y along a down-stroke): the pen's horizontal drift per unit of
-    height over the segments within 50 degrees of vertical, sum(dx * sign(dy)) / sum(|dy|), clipped to +-1."""
+def _pen_steps(strokes: list[np.ndarray]) -> np.ndarray:
+    """The (dx, dy) of every step within a stroke, [N, 2] (no jumps between strokes)."""
     steps = [np.diff(s[:, :2], axis=0) for s in strokes if len(s) > 1]
-    if not steps:
-        return 0.0
-    d = np.concatenate(steps)
+    return np.concatenate(steps) if steps else np.zeros((0, 2))
+
+
+def _slant_of_steps(d: np.ndarray) -> float:
     upright = np.abs(d[:, 0]) < 1.19 * np.abs(d[:, 1])  # tan 50 degrees
     height = np.abs(d[upright, 1]).sum()
     if height <= 0:
@@ -141,12 +141,18 @@ def slant(strokes: list[np.ndarray]) -> float:
     return float(np.clip((d[upright, 0] * np.sign(d[upright, 1])).sum() / height, -1.0, 1.0))
 
 
+def slant(strokes: list[np.ndarray]) -> float:
+    """The writing's slant as a shear s (x = s * y along a down-stroke): the pen's horizontal drift per unit of
+    height over the segments within 50 degrees of vertical, sum(dx * sign(dy)) / sum(|dy|), clipped to +-1."""
+    return _slant_of_steps(_pen_steps(strokes))
+
+
 def upright_shear(strokes: list[np.ndarray], rounds: int = 3) -> float:
     """The shear that makes ``slant`` zero: estimated again on the sheared writing a few times, because
     diagonals that lean with the slant drop out of the 50-degree window and bias one estimate towards 0."""
-    total = 0.0
+    d, total = _pen_steps(strokes), 0.0
     for _ in range(rounds):
-        step = slant([np.stack([s[:, 0] - total * s[:, 1], s[:, 1]], axis=1) for s in strokes])
+        step = _slant_of_steps(np.stack([d[:, 0] - total * d[:, 1], d[:, 1]], axis=1))  # the sheared steps
         total += step
         if abs(step) < 1e-3:
             break
@@ -171,12 +177,11 @@ def normalize_ink(strokes: list[np.ndarray], deskew: bool = True, deslant: bool 
             fine = fine @ rot
             for o in out:
                 o[:, :2] = o[:, :2] @ rot
-            fine_strokes = [f[:, :2] @ rot for f in fine_strokes]
     if deslant:
         # writers' slants differ (UNIPEN: shears -0.7 to +0.1, docs/handwriting.md); a shear about the centre line
         # removes the slant and keeps every height (slant correction as in NPen++, Jaeger et al. 2001)
-        shear, y50 = upright_shear(fine_strokes), float(np.median(fine[:, 1]))
-        fine = fine.copy()
+        shear = upright_shear(np.split(fine, np.cumsum([len(f) for f in fine_strokes])[:-1]))  # fine, per stroke
+        y50 = float(np.median(fine[:, 1]))
         for o in [*out, fine]:
             o[:, 0] -= shear * (o[:, 1] - y50)
     height = line_height(out, extent)
