@@ -27,14 +27,16 @@ class SmallCNN(nn.Sequential):
         return x
 
 
-def small_cnn(channels: int = 32, in_channels: int = 3) -> tuple[nn.Module, int]:
-    """The built-in CNN trained from scratch; returns (module, output channels)."""
+def small_cnn(channels: int = 32, in_channels: int = 3, stem_stride: int = 1) -> tuple[nn.Module, int]:
+    """The built-in CNN trained from scratch; returns (module, output channels). ``stem_stride`` 2: the first
+    conv is 5 x 5 at stride 2 (maps from there on as for a frame of half the size)."""
     c = channels
     dims = [in_channels, c, c * 2, c * 4, c * 4]
     layers: list[nn.Module] = []
     for i in range(4):
-        layers += [nn.Conv2d(dims[i], dims[i + 1], 3, padding=1, bias=False), nn.BatchNorm2d(dims[i + 1]),
-                   nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+        k, s = (2 * stem_stride + 1, stem_stride) if i == 0 else (3, 1)
+        layers += [nn.Conv2d(dims[i], dims[i + 1], k, stride=s, padding=k // 2, bias=False),
+                   nn.BatchNorm2d(dims[i + 1]), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
     return SmallCNN(*layers), dims[-1]
 
 
@@ -70,7 +72,8 @@ class FrameEncoder(nn.Module):
                  spatial_grid: int = 4, feature_dim: int | None = 256, cnn_stage: int | None = None,
                  trainable_blocks: int = 0, cnn_layer: str | None = None, cnn_weights_sha256: str | None = None,
                  squeeze: int | None = None, cnn_lr_scale: float = 1.0, temporal_shift: float = 0.0,
-                 feature_norm: bool = True, feature_dropout: float = 0.0, in_channels: int = 3):
+                 feature_norm: bool = True, feature_dropout: float = 0.0, in_channels: int = 3,
+                 stem_stride: int = 1):
         super().__init__()
         if cnn in ("small", "efficientnet_lite0") and (cnn_layer or cnn_weights_sha256):
             key = "model.cnn_layer" if cnn_layer else "model.cnn_weights_sha256"
@@ -79,7 +82,7 @@ class FrameEncoder(nn.Module):
         if in_channels != 3 and cnn != "small":
             raise SuiteError(f"model.cnn {cnn} takes 3-channel frames, not {in_channels}")
         if cnn == "small":
-            self.cnn, channels = small_cnn(cnn_channels, in_channels)
+            self.cnn, channels = small_cnn(cnn_channels, in_channels, stem_stride)
         elif cnn == "efficientnet_lite0":
             self.cnn, channels = efficientnet_trunk(cnn_weights, cnn_stage, trainable_blocks)
         else:

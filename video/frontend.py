@@ -49,7 +49,8 @@ class VideoFrontend(nn.Module):
                                    model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
                                    model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale,
                                    model.temporal_shift, model.feature_norm,
-                                   model.feature_dropout, in_channels=6 if model.frame_differences else 3)
+                                   model.feature_dropout, in_channels=6 if model.frame_differences else 3,
+                                   stem_stride=model.cnn_stem_stride)
         self.frame_differences = model.frame_differences
         self.freeze_cnn = model.freeze_cnn
         if self.freeze_cnn:

@@ -19,6 +19,9 @@ class VideoModel(StrictModel):
     # map before the classifier's pooling)
     cnn_layer: str | None = None
     cnn_channels: int = 32  # width of the built-in small CNN
+    # the built-in small CNN's first conv at this stride (a 5 x 5 kernel at stride 2): frames twice the size
+    # at the cost of the size's half, every pixel still seen by the first conv
+    cnn_stem_stride: int = Field(1, ge=1, le=2)
     # the built-in small CNN sees each frame beside its difference from the clip's previous sampled frame
     # (6 input channels; TSN's RGB difference): static clutter cancels out, what moves stays
     frame_differences: bool = False
@@ -59,6 +62,8 @@ class VideoModel(StrictModel):
         if self.frame_differences and self.cnn != "small":
             raise ValueError("model.frame_differences is for the built-in model.cnn small (a pretrained CNN "
                              f"takes 3 channels, not 6): not model.cnn {self.cnn}")
+        if self.cnn_stem_stride != 1 and self.cnn != "small":
+            raise ValueError(f"model.cnn_stem_stride is for the built-in model.cnn small, not model.cnn {self.cnn}")
         if self.temporal_shift and not (self.cnn_trainable_blocks or self.cnn == "small"):
             raise ValueError("model.temporal_shift acts in fine-tuned blocks or the built-in small CNN: it needs "
                              "model.cnn_trainable_blocks or model.cnn small")
