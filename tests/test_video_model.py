@@ -225,3 +225,21 @@ def test_cnn_lstm_with_frame_differences():
     torch.testing.assert_close(alone[0], logits[1], atol=1e-5, rtol=1e-5)
     with pytest.raises(ValidationError, match="model.frame_differences"):
         VideoModel(cnn="efficientnet_lite0", frame_differences=True)
+
+
+def test_stem_stride_gives_a_twice_larger_frame_the_maps_of_the_smaller_one_and_sees_every_pixel():
+    """``model.cnn_stem_stride`` 2: a 64 px frame passes the small CNN at the map sizes of a 32 px frame, and a
+    pixel at an odd position (skipped by a stride-2 sampling) still moves the first conv's output."""
+    from video.frames import small_cnn
+
+    torch.manual_seed(0)
+    plain, _ = small_cnn(8)
+    strided, _ = small_cnn(8, stem_stride=2)
+    assert strided(torch.randn(1, 3, 64, 64)).shape == plain(torch.randn(1, 3, 32, 32)).shape == (1, 32, 2, 2)
+    stem = strided[0]
+    x = torch.randn(1, 3, 64, 64)
+    y = x.clone()
+    y[0, :, 33, 33] += 5.0
+    assert stem.stride == (2, 2) and not torch.allclose(stem(x), stem(y))
+    with pytest.raises(ValueError, match="model.cnn_stem_stride is for the built-in"):
+        VideoModel(cnn="efficientnet_lite0", cnn_stem_stride=2)
