@@ -177,15 +177,15 @@ def normalize_ink(strokes: list[np.ndarray], deskew: bool = True, deslant: bool 
             fine = fine @ rot
             for o in out:
                 o[:, :2] = o[:, :2] @ rot
+    y50 = float(np.median(fine[:, 1]))  # the centre line (the shear below moves x only)
     if deslant:
         # writers' slants differ (UNIPEN: shears -0.7 to +0.1, docs/handwriting.md); a shear about the centre line
         # removes the slant and keeps every height (slant correction as in NPen++, Jaeger et al. 2001)
         shear = upright_shear(np.split(fine, np.cumsum([len(f) for f in fine_strokes])[:-1]))  # fine, per stroke
-        y50 = float(np.median(fine[:, 1]))
         for o in [*out, fine]:
             o[:, 0] -= shear * (o[:, 1] - y50)
     height = line_height(out, extent)
-    x0, y50 = fine[:, 0].min(), float(np.median(fine[:, 1]))
+    x0 = fine[:, 0].min()
     for o in out:
         o[:, 0] = (o[:, 0] - x0) / height
         o[:, 1] = (o[:, 1] - y50) / height
