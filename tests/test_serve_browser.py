@@ -168,7 +168,9 @@ def test_microphone_recording_is_sent_as_wav(page):
     """Chromium's fake microphone plays the example WAV; the page records it with Web Audio and sends WAV."""
     page.click("[data-testid=speech-record]")
     page.wait_for_function("document.querySelector('[data-testid=speech-record]').textContent.includes('Stop')")
-    time.sleep(3.0)
+    # the fake microphone loops the 2.5 s file: 5.5 s of audio hold one whole copy wherever the loop stood
+    page.wait_for_function("Number(document.querySelector('[data-testid=speech-note]').dataset.seconds || 0) >= 5.5",
+                           timeout=30000)
     with page.expect_response(lambda r: "/v1/transcribe" in r.url) as answer:
         page.click("[data-testid=speech-record]")
     assert answer.value.status == 200, answer.value.text()

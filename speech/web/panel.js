@@ -6,7 +6,7 @@ suite.registerPanel("speech", function (root, ctx) {
   const { el } = ctx;
   const text = el("div", { class: "result", "data-testid": "speech-text" });
   const words = el("div");
-  const note = el("span", { class: "muted small" });
+  const note = el("span", { class: "muted small", "data-testid": "speech-note" });
   const player = el("audio", { controls: true, hidden: true });
   const file = el("input", { type: "file", accept: "audio/*,.wav,.flac,.ogg,.mp3", "data-testid": "speech-file" });
   const opts = ctx.optionControls(ctx.model, ["decoder", "timestamps"]);
@@ -49,12 +49,20 @@ suite.registerPanel("speech", function (root, ctx) {
     try { stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false } }); }
     catch (e) { ctx.showError(text, "no microphone (" + e.message + ")"); return; }
     const ac = new AudioContext();
+    // a context made after the await may start suspended (autoplay policy): it would record nothing
+    if (ac.state === "suspended") await ac.resume();
     const source = ac.createMediaStreamSource(stream);
     const proc = ac.createScriptProcessor(4096, 1, 1);
     const mute = ac.createGain();
     mute.gain.value = 0;
     const chunks = [];
-    proc.onaudioprocess = (ev) => chunks.push(new Float32Array(ev.inputBuffer.getChannelData(0)));
+    let samples = 0;
+    proc.onaudioprocess = (ev) => {
+      chunks.push(new Float32Array(ev.inputBuffer.getChannelData(0)));
+      samples += ev.inputBuffer.length;
+      note.textContent = `recording… ${(samples / ac.sampleRate).toFixed(1)} s`;
+      note.dataset.seconds = (samples / ac.sampleRate).toFixed(2);
+    };
     source.connect(proc); proc.connect(mute); mute.connect(ac.destination);
     rec = { ac, stream, chunks, source, proc };
     record.textContent = "■ Stop"; record.classList.add("recording"); note.textContent = "recording…";
@@ -68,6 +76,8 @@ suite.registerPanel("speech", function (root, ctx) {
     const blob = wav(chunks, ac.sampleRate);
     await ac.close();
     record.textContent = "● Record"; record.classList.remove("recording");
+    delete note.dataset.seconds;
+    if (!chunks.length) { ctx.showError(text, "nothing was recorded: the microphone sent no audio"); note.textContent = ""; return; }
     player.src = URL.createObjectURL(blob); player.hidden = false;
     await send(blob, "recording.wav");
   }
