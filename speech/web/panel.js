@@ -56,12 +56,11 @@ suite.registerPanel("speech", function (root, ctx) {
     const mute = ac.createGain();
     mute.gain.value = 0;
     const chunks = [];
-    let samples = 0;
     proc.onaudioprocess = (ev) => {
       chunks.push(new Float32Array(ev.inputBuffer.getChannelData(0)));
-      samples += ev.inputBuffer.length;
-      note.textContent = `recording… ${(samples / ac.sampleRate).toFixed(1)} s`;
-      note.dataset.seconds = (samples / ac.sampleRate).toFixed(2);
+      const seconds = (chunks.length * proc.bufferSize) / ac.sampleRate;  // every chunk is one full buffer
+      note.textContent = `recording… ${seconds.toFixed(1)} s`;
+      note.dataset.seconds = seconds.toFixed(2);
     };
     source.connect(proc); proc.connect(mute); mute.connect(ac.destination);
     rec = { ac, stream, chunks, source, proc };
@@ -73,11 +72,11 @@ suite.registerPanel("speech", function (root, ctx) {
     rec = null;
     source.disconnect(); proc.disconnect();
     stream.getTracks().forEach((t) => t.stop());
-    const blob = wav(chunks, ac.sampleRate);
     await ac.close();
     record.textContent = "● Record"; record.classList.remove("recording");
     delete note.dataset.seconds;
     if (!chunks.length) { ctx.showError(text, "nothing was recorded: the microphone sent no audio"); note.textContent = ""; return; }
+    const blob = wav(chunks, ac.sampleRate);
     player.src = URL.createObjectURL(blob); player.hidden = false;
     await send(blob, "recording.wav");
   }
