@@ -1,6 +1,8 @@
 """The video domain's `features:` and `augment:` config sections."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from suite.domain import StrictModel
@@ -14,6 +16,10 @@ class VideoFeatures(StrictModel):
     resize: int | None = Field(None, ge=8, le=2048)  # short side after decoding; None: size * 8 / 7
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # per-channel, on 0..1 pixels
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    # "flow": each sampled frame comes with its optical flow towards the frame motion_gap seconds later, camera
+    # motion removed (two more input channels, video/motion.py): what moves, apart from the clutter that does not
+    motion: Literal["none", "flow"] = "none"
+    motion_gap: float = Field(0.08, gt=0, le=2.0)
     test_clips: int = Field(1, ge=1, le=32)  # clips per video at inference; scores are averaged
     # `suite label --timeline/--plot` only: the span one model window covers along a long video. Training,
     # evaluation and plain labelling spread the num_frames segments over the whole clip (TSN) instead.

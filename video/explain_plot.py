@@ -17,7 +17,7 @@ def draw_explanation(path: str, clip: torch.Tensor, relevance: np.ndarray, resul
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    frames = clip.permute(0, 2, 3, 1).cpu().numpy()
+    frames = clip[:, :3].permute(0, 2, 3, 1).cpu().numpy()  # RGB only: flow channels (features.motion) are not drawn
     if frames.dtype != np.uint8:
         frames = np.clip(frames * (255 if frames.max() <= 1.0 else 1), 0, 255).astype(np.uint8)
     T = len(frames)

@@ -4,8 +4,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from suite.errors import SuiteError
+
 from .config import VideoAugment, VideoFeatures
 from .frames import FrameEncoder
+from .motion import FLOW_CHANNELS, flow_pixels
 from .model_config import VideoModel
 
 
@@ -16,7 +19,8 @@ def zero_padding(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 
 class VideoNormalize(nn.Module):
-    """[B, T, C, H, W] uint8 (or 0..1 float) -> (x / 255 - mean) / std; padded frames are zeroed."""
+    """[B, T, C, H, W] uint8 (or 0..1 float) -> (x / 255 - mean) / std; padded frames are zeroed. Channels
+    after the first three are quantised flow (``features.motion: flow``), turned back into pixels."""
 
     def __init__(self, mean, std):
         super().__init__()
@@ -24,19 +28,32 @@ class VideoNormalize(nn.Module):
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 1, 3, 1, 1))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        flow = x[:, :, 3:]
+        x = x[:, :, :3]
         x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
         x = (x - self.mean) / self.std
+        if flow.shape[2]:
+            x = torch.cat([x, flow_pixels(flow)], dim=2)
         # padding frames become exact zeros so they carry nothing whatever the backbone does with them
         return zero_padding(x, lengths), lengths
 
 
 def with_differences(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """[B, T, 3, H, W] normalised frames -> [B, T, 6, H, W]: each frame and its change since the clip's previous
+    """[B, T, C, H, W] normalised frames -> [B, T, 2C, H, W]: each frame and its change since the clip's previous
     frame (zero for the first frame and for padding)."""
     diff = torch.zeros_like(x)
     diff[:, 1:] = x[:, 1:] - x[:, :-1]
     # the step after a clip's last frame would otherwise hold "minus the last frame"
     return torch.cat([x, zero_padding(diff, lengths)], dim=2)
+
+
+def input_channels(features: VideoFeatures, model: VideoModel) -> int:
+    """Channels the CNN takes: RGB, + flow (features.motion), all doubled by model.frame_differences."""
+    if features.motion == "flow" and model.cnn != "small":
+        raise SuiteError(f"features.motion flow adds {FLOW_CHANNELS} flow channels to each frame: it needs the "
+                         f"built-in model.cnn small, not {model.cnn} (a pretrained CNN takes RGB frames)")
+    channels = 3 + (FLOW_CHANNELS if features.motion == "flow" else 0)
+    return 2 * channels if model.frame_differences else channels
 
 
 class VideoFrontend(nn.Module):
@@ -49,7 +66,7 @@ class VideoFrontend(nn.Module):
                                    model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
                                    model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale,
                                    model.temporal_shift, model.feature_norm,
-                                   model.feature_dropout, in_channels=6 if model.frame_differences else 3,
+                                   model.feature_dropout, in_channels=input_channels(features, model),
                                    stem_stride=model.cnn_stem_stride)
         self.frame_differences = model.frame_differences
         self.freeze_cnn = model.freeze_cnn

@@ -9,6 +9,7 @@ from suite.errors import CorruptSample, SuiteError
 
 from .config import VideoAugment, VideoFeatures
 from .decode import VideoReader, read_sampled
+from .motion import backwards_partners, flow_clip, gap_frames, with_partners
 from .sampling import segment_indices
 from .transforms import apply_transform
 
@@ -33,6 +34,7 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
     """One clip of ``features.num_frames`` TSN frames spread over the whole video (or its ``start``-``end``
     part, seconds from a manifest row): random offsets when ``augment`` is given (training), centred (or
     the staggered clip ``view`` of ``views``, for multi-clip evaluation) otherwise. Unreadable files raise ``CorruptSample``.
+    With ``features.motion: flow`` the clip is [T, 5, H, W]: each frame and its flow (``video/motion.py``).
 
     Training flips the clip horizontally with probability ``augment.flip``. Given the sample's ``label``
     the result is ``(clip, label after the flip)``: swapped with its partner in ``augment.mirror_pairs``."""
@@ -42,13 +44,18 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
         with open_video(path, features, threads=1) as reader:
             fps = reader.info.fps
 
+            sampled: list[int] = []
+
             def sample(n_frames: int) -> list[int]:
                 first = round(start * fps) if start is not None else 0
                 last = round(end * fps) if end is not None else n_frames
                 if first >= n_frames:
                     raise SuiteError(f"start {start:g} s is past the end of the video ({n_frames / fps:.2f} s)", path)
-                return segment_indices(n_frames, features.num_frames, rng if augment is not None else None,
-                                       view, views, start=first, end=max(last, first + 1))
+                sampled[:] = segment_indices(n_frames, features.num_frames, rng if augment is not None else None,
+                                             view, views, start=first, end=max(last, first + 1))
+                if features.motion == "flow":
+                    sampled[:] = with_partners(sampled, gap_frames(fps, features.motion_gap), n_frames)
+                return sampled
 
             frames = read_sampled(reader, sample, features.short_side)
     except CorruptSample:
@@ -64,6 +71,8 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
     if flipped:
         clip_tensor = clip_tensor.flip(-1)
     out = apply_transform(clip_tensor.contiguous(), features, augment, rng)
+    if features.motion == "flow":  # after the transform: both frames of a pair got the same crop and colours
+        out = flow_clip(out, backwards_partners(sampled))
     if label is None:
         return out
     return out, flip_label(label, pairs) if flipped else label

@@ -12,13 +12,27 @@ from suite.errors import SuiteError
 from .config import VideoFeatures
 from .decode import read_sampled
 from .loader import open_video
+from .motion import backwards_partners, flow_clip, gap_frames, with_partners
 from .sampling import segment_indices, window_starts
 from .transforms import apply_transform
 
 
-def _clips_from_frames(frames: np.ndarray, n_per_clip: int, features: VideoFeatures) -> list[torch.Tensor]:
+def _clips_from_frames(frames: np.ndarray, n_per_clip: int, features: VideoFeatures,
+                       indices: list[int]) -> list[torch.Tensor]:
+    """Model inputs of ``n_per_clip`` frames each from decoded ``frames`` (read at ``indices``; with
+    ``features.motion: flow`` every frame is followed by its flow partner, see ``video/motion.py``)."""
     clip_tensor = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
-    return [apply_transform(c, features, None) for c in clip_tensor.split(n_per_clip)]
+    if features.motion != "flow":
+        return [apply_transform(c, features, None) for c in clip_tensor.split(n_per_clip)]
+    size = 2 * n_per_clip
+    return [flow_clip(apply_transform(c, features, None), backwards_partners(indices[k * size:(k + 1) * size]))
+            for k, c in enumerate(clip_tensor.split(size))]
+
+
+def _with_motion(features: VideoFeatures, fps: float, n_frames: int, indices: list[int]) -> list[int]:
+    if features.motion != "flow":
+        return indices
+    return with_partners(indices, gap_frames(fps, features.motion_gap), n_frames)
 
 
 def _probs(predictor, clips: list[torch.Tensor], batch_size: int) -> torch.Tensor:
@@ -68,17 +82,22 @@ def _one(predictor, file: str, *, batch_size: int, top_k: int, clips: int | None
     features: VideoFeatures = predictor.config.features
     labels = predictor.labels
     n = features.num_frames
+    read: list[int] = []  # the frame indices read, in order (with motion: each frame's flow partner after it)
     with open_video(file, features) as reader:
+        fps = reader.info.fps
         if not (timeline or plot):
             k = clips or features.test_clips
-            frames = read_sampled(reader, lambda total: [i for c in range(k) for i in segment_indices(total, n, None, c, k)],
-                                  features.short_side)
-            probs = _probs(predictor, _clips_from_frames(frames, n, features), batch_size).mean(dim=0)
+
+            def sample_clips(total: int) -> list[int]:
+                read[:] = _with_motion(features, fps, total, [i for c in range(k) for i in segment_indices(total, n, None, c, k)])
+                return read
+
+            frames = read_sampled(reader, sample_clips, features.short_side)
+            probs = _probs(predictor, _clips_from_frames(frames, n, features, read), batch_size).mean(dim=0)
             result = {"file": file, **_top(labels, probs, top_k)}
             shown = "" if top_k <= 1 else "\t" + " ".join(f"{lab}:{p:.3f}" for lab, p in result["top_k"][1:])
             result["display"] = f"{file}\t{result['label']}\t{result['confidence']:.3f}{shown}"
             return result
-        fps = reader.info.fps
         window_s = window or features.window_seconds
         stride_s = stride or window_s / 2
         if window_s <= 0 or stride_s <= 0:
@@ -89,10 +108,12 @@ def _one(predictor, file: str, *, batch_size: int, top_k: int, clips: int | None
         def sample(total: int) -> list[int]:
             layout["total"] = total
             layout["starts"] = window_starts(total, win, step)
-            return [i for s in layout["starts"] for i in segment_indices(total, n, start=s, end=s + win)]
+            read[:] = _with_motion(features, fps, total,
+                                   [i for s in layout["starts"] for i in segment_indices(total, n, start=s, end=s + win)])
+            return read
 
         frames = read_sampled(reader, sample, features.short_side)
-    probs = _probs(predictor, _clips_from_frames(frames, n, features), batch_size)
+    probs = _probs(predictor, _clips_from_frames(frames, n, features, read), batch_size)
     total, starts = layout["total"], layout["starts"]
     result = {"file": file, **_top(labels, probs.mean(dim=0), top_k),
               "segments": _segments(starts, win, step, total, fps, probs, labels)}
