@@ -174,6 +174,8 @@ def test_microphone_recording_is_sent_as_wav(page):
     with page.expect_response(lambda r: "/v1/transcribe" in r.url) as answer:
         page.click("[data-testid=speech-record]")
     assert answer.value.status == 200, answer.value.text()
+    # the response event fires when the answer arrives, before the page has parsed it and shown the text
+    page.wait_for_function("document.querySelector('[data-testid=speech-text]').textContent.length > 0", timeout=30000)
     text = page.inner_text("[data-testid=speech-text]")
     assert "one six" in text, text
 
