@@ -132,8 +132,22 @@ def test_model_takes_the_flow_channels_and_pretrained_cnns_refuse_them():
         build_frontend(features, None, VideoModel(cnn="resnet18"))
 
 
+def test_flow_only_gives_the_model_the_flow_alone(up_and_down):
+    from video.frontend import build_frontend
+
+    features = VideoFeatures(num_frames=4, size=SIZE, resize=SIZE, motion="flow_only")
+    clip = load_clip(up_and_down / "down.mp4", features, None)
+    both = load_clip(up_and_down / "down.mp4", VideoFeatures(num_frames=4, size=SIZE, resize=SIZE, motion="flow"), None)
+    assert clip.shape == (4, 2, SIZE, SIZE) and torch.equal(clip, both[:, 3:])
+    frontend, dim = build_frontend(features, None, VideoModel(cnn_channels=4, spatial_grid=2, feature_dim=8))
+    x, _ = frontend.normalize(clip[None], torch.tensor([4]))
+    assert torch.allclose(x[0], flow_pixels(clip))
+    assert frontend(clip[None], torch.tensor([4]))[0].shape == (1, 4, dim)
+
+
 @pytest.mark.slow
-def test_train_evaluate_and_label_with_flow(up_and_down, tmp_path, capsys):
+@pytest.mark.parametrize("motion", ["flow", "flow_only"])
+def test_train_evaluate_and_label_with_flow(up_and_down, tmp_path, capsys, motion):
     rows = [{"video": str(up_and_down / f"{d}.mp4"), "label": d} for d in ("up", "down")] * 4
     manifest = tmp_path / "m.jsonl"
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -141,7 +155,7 @@ def test_train_evaluate_and_label_with_flow(up_and_down, tmp_path, capsys):
     cfg.write_text(f"""
 task: video
 data: {{train: {manifest}, valid: {manifest}, num_workers: 0}}
-features: {{num_frames: 4, size: 32, resize: 32, motion: flow, window_seconds: 0.5, test_clips: 2}}
+features: {{num_frames: 4, size: 32, resize: 32, motion: {motion}, window_seconds: 0.5, test_clips: 2}}
 model: {{cnn: small, cnn_channels: 4, spatial_grid: 2, feature_dim: 16, hidden: 16}}
 train: {{max_steps: 12, min_steps: 12, batch_size: 4, checkpoint_every_steps: null, early_stop_patience: null}}
 """)

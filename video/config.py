@@ -17,8 +17,9 @@ class VideoFeatures(StrictModel):
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # per-channel, on 0..1 pixels
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     # "flow": each sampled frame comes with its optical flow towards the frame motion_gap seconds later, camera
-    # motion removed (two more input channels, video/motion.py): what moves, apart from the clutter that does not
-    motion: Literal["none", "flow"] = "none"
+    # motion removed (two more input channels, video/motion.py): what moves, apart from the clutter that does not;
+    # "flow_only": the flow without the frame (two channels; the temporal stream of a two-stream network)
+    motion: Literal["none", "flow", "flow_only"] = "none"
     motion_gap: float = Field(0.08, gt=0, le=2.0)
     test_clips: int = Field(1, ge=1, le=32)  # clips per video at inference; scores are averaged
     # `suite label --timeline/--plot` only: the span one model window covers along a long video. Training,

@@ -17,6 +17,10 @@ def draw_explanation(path: str, clip: torch.Tensor, relevance: np.ndarray, resul
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if clip.shape[1] == 2:  # features.motion flow_only: the flow's magnitude in grey
+        from .motion import flow_pixels
+
+        clip = (flow_pixels(clip).norm(dim=1, keepdim=True) * 64).clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1)
     frames = clip[:, :3].permute(0, 2, 3, 1).cpu().numpy()  # RGB only: flow channels (features.motion) are not drawn
     if frames.dtype != np.uint8:
         frames = np.clip(frames * (255 if frames.max() <= 1.0 else 1), 0, 255).astype(np.uint8)

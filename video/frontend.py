@@ -20,14 +20,18 @@ def zero_padding(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 class VideoNormalize(nn.Module):
     """[B, T, C, H, W] uint8 (or 0..1 float) -> (x / 255 - mean) / std; padded frames are zeroed. Channels
-    after the first three are quantised flow (``features.motion: flow``), turned back into pixels."""
+    after the first three (all of them when ``rgb`` is False) are quantised flow (``features.motion``), turned
+    back into pixels."""
 
-    def __init__(self, mean, std):
+    def __init__(self, mean, std, rgb: bool = True):
         super().__init__()
+        self.rgb = rgb
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 1, 3, 1, 1))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.rgb:
+            return zero_padding(flow_pixels(x), lengths), lengths
         flow = x[:, :, 3:]
         x = x[:, :, :3]
         x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
@@ -48,11 +52,11 @@ def with_differences(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 
 def input_channels(features: VideoFeatures, model: VideoModel) -> int:
-    """Channels the CNN takes: RGB, + flow (features.motion), all doubled by model.frame_differences."""
-    if features.motion == "flow" and model.cnn != "small":
-        raise SuiteError(f"features.motion flow adds {FLOW_CHANNELS} flow channels to each frame: it needs the "
-                         f"built-in model.cnn small, not {model.cnn} (a pretrained CNN takes RGB frames)")
-    channels = 3 + (FLOW_CHANNELS if features.motion == "flow" else 0)
+    """Channels the CNN takes: RGB and/or flow (features.motion), all doubled by model.frame_differences."""
+    if features.motion != "none" and model.cnn != "small":
+        raise SuiteError(f"features.motion {features.motion} gives the CNN {FLOW_CHANNELS} flow channels: it needs "
+                         f"the built-in model.cnn small, not {model.cnn} (a pretrained CNN takes RGB frames)")
+    channels = {"none": 3, "flow": 3 + FLOW_CHANNELS, "flow_only": FLOW_CHANNELS}[features.motion]
     return 2 * channels if model.frame_differences else channels
 
 
@@ -61,7 +65,7 @@ class VideoFrontend(nn.Module):
 
     def __init__(self, features: VideoFeatures, model: VideoModel):
         super().__init__()
-        self.normalize = VideoNormalize(features.mean, features.std)
+        self.normalize = VideoNormalize(features.mean, features.std, rgb=features.motion != "flow_only")
         self.frames = FrameEncoder(model.cnn, model.cnn_weights, model.cnn_channels, model.spatial_grid,
                                    model.feature_dim, model.cnn_stage, model.cnn_trainable_blocks,
                                    model.cnn_layer, model.cnn_weights_sha256, model.cnn_squeeze, model.cnn_lr_scale,

@@ -34,7 +34,8 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
     """One clip of ``features.num_frames`` TSN frames spread over the whole video (or its ``start``-``end``
     part, seconds from a manifest row): random offsets when ``augment`` is given (training), centred (or
     the staggered clip ``view`` of ``views``, for multi-clip evaluation) otherwise. Unreadable files raise ``CorruptSample``.
-    With ``features.motion: flow`` the clip is [T, 5, H, W]: each frame and its flow (``video/motion.py``).
+    With ``features.motion: flow`` the clip is [T, 5, H, W]: each frame and its flow (``video/motion.py``);
+    with ``flow_only`` [T, 2, H, W].
 
     Training flips the clip horizontally with probability ``augment.flip``. Given the sample's ``label``
     the result is ``(clip, label after the flip)``: swapped with its partner in ``augment.mirror_pairs``."""
@@ -53,7 +54,7 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
                     raise SuiteError(f"start {start:g} s is past the end of the video ({n_frames / fps:.2f} s)", path)
                 sampled[:] = segment_indices(n_frames, features.num_frames, rng if augment is not None else None,
                                              view, views, start=first, end=max(last, first + 1))
-                if features.motion == "flow":
+                if features.motion != "none":
                     sampled[:] = with_partners(sampled, gap_frames(fps, features.motion_gap), n_frames)
                 return sampled
 
@@ -71,8 +72,8 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
     if flipped:
         clip_tensor = clip_tensor.flip(-1)
     out = apply_transform(clip_tensor.contiguous(), features, augment, rng)
-    if features.motion == "flow":  # after the transform: both frames of a pair got the same crop and colours
-        out = flow_clip(out, backwards_partners(sampled))
+    if features.motion != "none":  # after the transform: both frames of a pair got the same crop and colours
+        out = flow_clip(out, backwards_partners(sampled), features.motion == "flow")
     if label is None:
         return out
     return out, flip_label(label, pairs) if flipped else label

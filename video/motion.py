@@ -79,18 +79,21 @@ def scene_flow(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return (flow - camera_motion(flow, trust)) * trust[..., None]
 
 
-def flow_clip(pairs: torch.Tensor, backwards: list[bool] | None = None) -> torch.Tensor:
+def flow_clip(pairs: torch.Tensor, backwards: list[bool] | None = None, rgb: bool = True) -> torch.Tensor:
     """uint8 [2T, 3, H, W] (each frame followed by its partner) -> uint8 [T, 5, H, W]: the frame, then its
-    flow towards the partner (x, y) quantised; ``backwards[t]``: the partner came before, the flow is negated."""
+    flow towards the partner (x, y) quantised; ``backwards[t]``: the partner came before, the flow is negated.
+    ``rgb`` False: the flow alone, [T, 2, H, W]."""
     frames = pairs.permute(0, 2, 3, 1).numpy()
     T = len(frames) // 2
-    out = np.empty((T, 3 + FLOW_CHANNELS, *frames.shape[1:3]), np.uint8)
+    c = 3 if rgb else 0
+    out = np.empty((T, c + FLOW_CHANNELS, *frames.shape[1:3]), np.uint8)
     for t in range(T):
         flow = scene_flow(frames[2 * t], frames[2 * t + 1])
         if backwards is not None and backwards[t]:
             flow = -flow
-        out[t, :3] = frames[2 * t].transpose(2, 0, 1)
-        out[t, 3:] = np.clip(np.rint(FLOW_OFFSET + flow * FLOW_LEVELS), 0, 255).transpose(2, 0, 1)
+        if rgb:
+            out[t, :3] = frames[2 * t].transpose(2, 0, 1)
+        out[t, c:] = np.clip(np.rint(FLOW_OFFSET + flow * FLOW_LEVELS), 0, 255).transpose(2, 0, 1)
     return torch.from_numpy(out)
 
 

@@ -20,17 +20,17 @@ from .transforms import apply_transform
 def _clips_from_frames(frames: np.ndarray, n_per_clip: int, features: VideoFeatures,
                        indices: list[int]) -> list[torch.Tensor]:
     """Model inputs of ``n_per_clip`` frames each from decoded ``frames`` (read at ``indices``; with
-    ``features.motion: flow`` every frame is followed by its flow partner, see ``video/motion.py``)."""
+    ``features.motion`` every frame is followed by its flow partner, see ``video/motion.py``)."""
     clip_tensor = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
-    if features.motion != "flow":
+    if features.motion == "none":
         return [apply_transform(c, features, None) for c in clip_tensor.split(n_per_clip)]
     size = 2 * n_per_clip
-    return [flow_clip(apply_transform(c, features, None), backwards_partners(indices[k * size:(k + 1) * size]))
-            for k, c in enumerate(clip_tensor.split(size))]
+    return [flow_clip(apply_transform(c, features, None), backwards_partners(indices[k * size:(k + 1) * size]),
+                      features.motion == "flow") for k, c in enumerate(clip_tensor.split(size))]
 
 
 def _with_motion(features: VideoFeatures, fps: float, n_frames: int, indices: list[int]) -> list[int]:
-    if features.motion != "flow":
+    if features.motion == "none":
         return indices
     return with_partners(indices, gap_frames(fps, features.motion_gap), n_frames)
 
