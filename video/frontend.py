@@ -61,7 +61,8 @@ def input_channels(features: VideoFeatures, model: VideoModel) -> int:
 
 
 class VideoFrontend(nn.Module):
-    """Clips [B, T, 3, H, W] + lengths -> per-frame features [B, T, D] + lengths."""
+    """Clips [B, T, C, H, W] (C: ``input_channels`` before the differences) + lengths -> per-frame features
+    [B, T, D] + lengths."""
 
     def __init__(self, features: VideoFeatures, model: VideoModel):
         super().__init__()

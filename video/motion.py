@@ -1,12 +1,12 @@
-"""Optical-flow channels beside each sampled frame (``features.motion: flow``): the temporal stream of
-two-stream networks (Simonyan & Zisserman, 2014) folded into the frame, for a CNN trained from scratch.
+"""Optical-flow channels beside each sampled frame (``features.motion: flow``) or instead of it (``flow_only``):
+the temporal stream of two-stream networks (Simonyan & Zisserman, 2014), for a CNN trained from scratch.
 
 Each TSN frame is read together with the frame ``features.motion_gap`` seconds later; both go through the
 same crop and colour change, then Farneback flow between them (OpenCV) is computed on the model's input
 pixels. The camera's own motion (shake, zoom, pan) is an affine flow field over the whole frame: it is fitted
 by least squares (twice, the second time without the pixels the first fit explains worst, where the actor
 moves) and subtracted, so what is left is what moves in the scene. The flow travels as two uint8 channels
-(``FLOW_OFFSET + pixels * FLOW_LEVELS``) after the frame's three, so clips stay uint8 until the model.
+(``FLOW_OFFSET + pixels * FLOW_LEVELS``) after the frame's three (or alone), so clips stay uint8 until the model.
 """
 from __future__ import annotations
 
@@ -25,10 +25,10 @@ def gap_frames(fps: float, seconds: float) -> int:
     return max(1, round(seconds * fps))
 
 
-def with_partners(indices: list[int], gap: int, n_frames: int, end: int | None = None) -> list[int]:
-    """``[i0, i0 + gap, i1, i1 + gap, ...]``; a partner past the span's last frame is taken ``gap`` frames before
+def with_partners(indices: list[int], gap: int, n_frames: int) -> list[int]:
+    """``[i0, i0 + gap, i1, i1 + gap, ...]``; a partner past the video's last frame is taken ``gap`` frames before
     instead (its flow then points backwards in time, so it is negated: see ``flow_clip``'s ``backwards``)."""
-    last = (n_frames if end is None else min(end, n_frames)) - 1
+    last = n_frames - 1
     out = []
     for i in indices:
         out += [i, i + gap if i + gap <= last else max(0, i - gap)]
