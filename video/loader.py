@@ -9,7 +9,7 @@ from suite.errors import CorruptSample, SuiteError
 
 from .config import VideoAugment, VideoFeatures
 from .decode import VideoReader, read_sampled
-from .motion import backwards_partners, flow_clip, gap_frames, with_partners
+from .motion import frame_indices, model_clip
 from .sampling import segment_indices
 from .transforms import apply_transform
 
@@ -52,10 +52,9 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
                 last = round(end * fps) if end is not None else n_frames
                 if first >= n_frames:
                     raise SuiteError(f"start {start:g} s is past the end of the video ({n_frames / fps:.2f} s)", path)
-                sampled[:] = segment_indices(n_frames, features.num_frames, rng if augment is not None else None,
-                                             view, views, start=first, end=max(last, first + 1))
-                if features.motion != "none":
-                    sampled[:] = with_partners(sampled, gap_frames(fps, features.motion_gap), n_frames)
+                sampled[:] = frame_indices(features, fps, n_frames, segment_indices(
+                    n_frames, features.num_frames, rng if augment is not None else None, view, views, start=first,
+                    end=max(last, first + 1)))
                 return sampled
 
             frames = read_sampled(reader, sample, features.short_side)
@@ -71,9 +70,8 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
         augment = augment.model_copy(update={"flip": 0.0})  # so the pipeline does not flip again
     if flipped:
         clip_tensor = clip_tensor.flip(-1)
-    out = apply_transform(clip_tensor.contiguous(), features, augment, rng)
-    if features.motion != "none":  # after the transform: both frames of a pair got the same crop and colours
-        out = flow_clip(out, backwards_partners(sampled), features.motion == "flow")
+    # flow after the transform: both frames of a pair get the same crop and colours
+    out = model_clip(apply_transform(clip_tensor.contiguous(), features, augment, rng), sampled, features)
     if label is None:
         return out
     return out, flip_label(label, pairs) if flipped else label

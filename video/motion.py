@@ -10,9 +10,13 @@ moves) and subtracted, so what is left is what moves in the scene. The flow trav
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 import torch
+
+from .config import VideoFeatures
 
 FLOW_LEVELS = 16.0  # uint8 steps per pixel of flow: +-7.9 pixels fit, 1/16 pixel resolution
 FLOW_OFFSET = 128.0
@@ -35,6 +39,23 @@ def with_partners(indices: list[int], gap: int, n_frames: int) -> list[int]:
     return out
 
 
+def frame_indices(features: VideoFeatures, fps: float, n_frames: int, indices: list[int]) -> list[int]:
+    """The frames to read for the sampled ``indices``: themselves, or with ``features.motion`` each followed by
+    its flow partner (``with_partners``)."""
+    if features.motion == "none":
+        return indices
+    return with_partners(indices, gap_frames(fps, features.motion_gap), n_frames)
+
+
+def model_clip(clip: torch.Tensor, read: list[int], features: VideoFeatures) -> torch.Tensor:
+    """A transformed uint8 clip of the frames read at ``read`` (``frame_indices``) -> the model's input: the
+    clip itself, or with ``features.motion`` its flow channels (``flow_clip``). Both frames of a pair have
+    been through the same crop and colour change."""
+    if features.motion == "none":
+        return clip
+    return flow_clip(clip, backwards_partners(read), features.motion == "flow")
+
+
 def texture(grey: np.ndarray) -> np.ndarray:
     """How well flow can be measured at each pixel, 0..1: the local gradient magnitude, saturating at
     ``EDGE`` grey levels a pixel. Flat areas get ~0: Farneback's flow there is extrapolated, not measured."""
@@ -44,13 +65,21 @@ def texture(grey: np.ndarray) -> np.ndarray:
     return np.clip(mag / EDGE, 0.0, 1.0)
 
 
+@lru_cache(maxsize=8)
+def _affine_basis(h: int, w: int) -> np.ndarray:
+    """[h * w, 3]: 1, x and y of every pixel (centred, in frame widths): an affine flow is this times [3, 2]."""
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    basis = np.stack([np.ones(h * w, np.float32), xs.ravel() / w - 0.5, ys.ravel() / h - 0.5], axis=1)
+    basis.flags.writeable = False  # shared between calls
+    return basis
+
+
 def camera_motion(flow: np.ndarray, weight: np.ndarray, keep: float = 0.7) -> np.ndarray:
     """The affine flow field [H, W, 2] that best explains ``flow`` where ``weight`` (0..1) trusts it: a weighted
     least-squares fit, then a refit to the ``keep`` fraction of trusted pixels it explains best (the moving
     actor and objects fall out of the second fit)."""
     h, w = flow.shape[:2]
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    basis = np.stack([np.ones(h * w, np.float32), xs.ravel() / w - 0.5, ys.ravel() / h - 0.5], axis=1)
+    basis = _affine_basis(h, w)
     target = flow.reshape(-1, 2)
     wt = weight.ravel() + 1e-3
 

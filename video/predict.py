@@ -12,27 +12,19 @@ from suite.errors import SuiteError
 from .config import VideoFeatures
 from .decode import read_sampled
 from .loader import open_video
-from .motion import backwards_partners, flow_clip, gap_frames, with_partners
+from .motion import frame_indices, model_clip
 from .sampling import segment_indices, window_starts
 from .transforms import apply_transform
 
 
-def _clips_from_frames(frames: np.ndarray, n_per_clip: int, features: VideoFeatures,
-                       indices: list[int]) -> list[torch.Tensor]:
-    """Model inputs of ``n_per_clip`` frames each from decoded ``frames`` (read at ``indices``; with
-    ``features.motion`` every frame is followed by its flow partner, see ``video/motion.py``)."""
+def _clips_from_frames(frames: np.ndarray, n_clips: int, features: VideoFeatures,
+                       read: list[int]) -> list[torch.Tensor]:
+    """``n_clips`` model inputs from decoded ``frames``, read at ``read`` (``frame_indices``: with
+    ``features.motion`` every frame is followed by its flow partner)."""
     clip_tensor = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
-    if features.motion == "none":
-        return [apply_transform(c, features, None) for c in clip_tensor.split(n_per_clip)]
-    size = 2 * n_per_clip
-    return [flow_clip(apply_transform(c, features, None), backwards_partners(indices[k * size:(k + 1) * size]),
-                      features.motion == "flow") for k, c in enumerate(clip_tensor.split(size))]
-
-
-def _with_motion(features: VideoFeatures, fps: float, n_frames: int, indices: list[int]) -> list[int]:
-    if features.motion == "none":
-        return indices
-    return with_partners(indices, gap_frames(fps, features.motion_gap), n_frames)
+    size = len(frames) // n_clips
+    return [model_clip(apply_transform(c, features, None), read[k * size:(k + 1) * size], features)
+            for k, c in enumerate(clip_tensor.split(size))]
 
 
 def _probs(predictor, clips: list[torch.Tensor], batch_size: int) -> torch.Tensor:
@@ -89,11 +81,11 @@ def _one(predictor, file: str, *, batch_size: int, top_k: int, clips: int | None
             k = clips or features.test_clips
 
             def sample_clips(total: int) -> list[int]:
-                read[:] = _with_motion(features, fps, total, [i for c in range(k) for i in segment_indices(total, n, None, c, k)])
+                read[:] = frame_indices(features, fps, total, [i for c in range(k) for i in segment_indices(total, n, None, c, k)])
                 return read
 
             frames = read_sampled(reader, sample_clips, features.short_side)
-            probs = _probs(predictor, _clips_from_frames(frames, n, features, read), batch_size).mean(dim=0)
+            probs = _probs(predictor, _clips_from_frames(frames, k, features, read), batch_size).mean(dim=0)
             result = {"file": file, **_top(labels, probs, top_k)}
             shown = "" if top_k <= 1 else "\t" + " ".join(f"{lab}:{p:.3f}" for lab, p in result["top_k"][1:])
             result["display"] = f"{file}\t{result['label']}\t{result['confidence']:.3f}{shown}"
@@ -108,13 +100,13 @@ def _one(predictor, file: str, *, batch_size: int, top_k: int, clips: int | None
         def sample(total: int) -> list[int]:
             layout["total"] = total
             layout["starts"] = window_starts(total, win, step)
-            read[:] = _with_motion(features, fps, total,
-                                   [i for s in layout["starts"] for i in segment_indices(total, n, start=s, end=s + win)])
+            read[:] = frame_indices(features, fps, total,
+                                    [i for s in layout["starts"] for i in segment_indices(total, n, start=s, end=s + win)])
             return read
 
         frames = read_sampled(reader, sample, features.short_side)
-    probs = _probs(predictor, _clips_from_frames(frames, n, features, read), batch_size)
     total, starts = layout["total"], layout["starts"]
+    probs = _probs(predictor, _clips_from_frames(frames, len(starts), features, read), batch_size)
     result = {"file": file, **_top(labels, probs.mean(dim=0), top_k),
               "segments": _segments(starts, win, step, total, fps, probs, labels)}
     lines = [f"{file}\t{result['label']}\t{result['confidence']:.3f}"]
