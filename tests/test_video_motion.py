@@ -83,6 +83,31 @@ def test_flow_channels_round_trip_and_turn_with_time():
                                np.clip(scene_flow(a, b), -8, 7.9), atol=1 / 32)
 
 
+
+def test_flow_measured_at_twice_the_size_comes_back_at_the_model_size_in_its_pixels():
+    rng = np.random.default_rng(3)
+    bg = textured(rng, 2 * SIZE)
+    big = lambda x: cv2.resize(scene(x, 26, bg[::2, ::2]), (2 * SIZE, 2 * SIZE), interpolation=cv2.INTER_NEAREST)
+    a, b = big(20), big(23)  # at twice the size the square moves 6 px: 3 px of the model's input
+    pairs = torch.from_numpy(np.stack([a, b])).permute(0, 3, 1, 2)
+    out = flow_clip(pairs, scale=2)
+    assert out.shape == (1, 5, SIZE, SIZE)
+    np.testing.assert_array_equal(out[0, :3].permute(1, 2, 0).numpy(),
+                                  cv2.resize(a, (SIZE, SIZE), interpolation=cv2.INTER_AREA))
+    fx = float(flow_pixels(out[0, 3])[28:36, 23:32].mean())
+    assert 2.0 < fx < 4.0, fx
+    assert flow_clip(pairs, rgb=False, scale=2).shape == (1, 2, SIZE, SIZE)
+
+
+def test_flow_scale_decodes_and_crops_bigger_and_needs_motion():
+    from pydantic import ValidationError
+
+    features = VideoFeatures(num_frames=4, size=SIZE, resize=SIZE, motion="flow_only", flow_scale=2)
+    assert (features.crop_size, features.decode_side, features.short_side) == (2 * SIZE, 2 * SIZE, SIZE)
+    with pytest.raises(ValidationError, match="features.flow_scale 2 .* needs features.motion"):
+        VideoFeatures(size=SIZE, flow_scale=2)
+    assert VideoFeatures(size=SIZE).crop_size == SIZE
+
 @pytest.fixture(scope="module")
 def up_and_down(tmp_path_factory):
     """The same clip forwards (square going up) and backwards (down), on a textured shaking background."""
@@ -112,6 +137,11 @@ def test_loaded_clips_carry_flow_that_tells_up_from_down(up_and_down):
         view = load_clip(up_and_down / name, features, None, view=1, views=2)
         assert train.shape == view.shape == (4, 5, SIZE, SIZE) and train.dtype == torch.uint8
         assert sign * _square_dy(train) > 0.8 and sign * _square_dy(view) > 0.8, name
+    scaled = VideoFeatures(num_frames=4, size=SIZE // 2, resize=SIZE // 2, motion="flow", flow_scale=2)
+    for name, sign in (("up.mp4", -1), ("down.mp4", 1)):
+        clip = load_clip(up_and_down / name, scaled, augment, random.Random(0))
+        assert clip.shape == (4, 5, SIZE // 2, SIZE // 2)
+        assert sign * _square_dy(clip) > 0.4, name  # measured at SIZE, in pixels of SIZE // 2
     plain = load_clip(up_and_down / "up.mp4", VideoFeatures(num_frames=4, size=SIZE, resize=SIZE), None)
     assert plain.shape == (4, 3, SIZE, SIZE)
 

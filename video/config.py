@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from suite.domain import StrictModel
 
@@ -21,6 +21,9 @@ class VideoFeatures(StrictModel):
     # "flow_only": the flow without the frame (two channels; the temporal stream of a two-stream network)
     motion: Literal["none", "flow", "flow_only"] = "none"
     motion_gap: float = Field(0.08, gt=0, le=2.0)
+    # flow measured on frames flow_scale times the model's size, then area-averaged down to it: at 64 px a
+    # limb is ~2 px wide and Farneback's window blurs its motion into the clutter around it
+    flow_scale: int = Field(1, ge=1, le=4)
     test_clips: int = Field(1, ge=1, le=32)  # clips per video at inference; scores are averaged
     # `suite label --timeline/--plot` only: the span one model window covers along a long video. Training,
     # evaluation and plain labelling spread the num_frames segments over the whole clip (TSN) instead.
@@ -28,10 +31,32 @@ class VideoFeatures(StrictModel):
     max_frames: int = Field(2_000_000, ge=1)  # refuse files declaring more frames than this
     max_pixels: int = Field(8192 * 4320, ge=1)  # refuse frames larger than this (width * height)
 
+    @model_validator(mode="after")
+    def _flow_scale_needs_motion(self) -> "VideoFeatures":
+        if self.flow_scale > 1 and self.motion == "none":
+            raise ValueError(f"features.flow_scale {self.flow_scale} scales the optical flow: it needs "
+                             "features.motion flow or flow_only")
+        return self
+
     @property
     def short_side(self) -> int:
-        """Short side frames are resized to while decoding."""
+        """Short side of the model's input frames before the crop."""
         return self.resize if self.resize is not None else max(self.size, round(self.size * 8 / 7))
+
+    @property
+    def pixel_scale(self) -> int:
+        """How many times the model's size frames are decoded and cropped at: ``flow_scale`` with motion."""
+        return self.flow_scale if self.motion != "none" else 1
+
+    @property
+    def decode_side(self) -> int:
+        """Short side frames are resized to while decoding."""
+        return self.short_side * self.pixel_scale
+
+    @property
+    def crop_size(self) -> int:
+        """Side of the square the transforms crop (the model's ``size`` once the flow is scaled down)."""
+        return self.size * self.pixel_scale
 
 
 class VideoAugment(StrictModel):

@@ -57,7 +57,7 @@ def load_clip(path, features: VideoFeatures, augment: VideoAugment | None, rng: 
                     end=max(last, first + 1)))
                 return sampled
 
-            frames = read_sampled(reader, sample, features.short_side)
+            frames = read_sampled(reader, sample, features.decode_side)
     except CorruptSample:
         raise
     except SuiteError as err:

@@ -53,7 +53,7 @@ def model_clip(clip: torch.Tensor, read: list[int], features: VideoFeatures) -> 
     been through the same crop and colour change."""
     if features.motion == "none":
         return clip
-    return flow_clip(clip, backwards_partners(read), features.motion == "flow")
+    return flow_clip(clip, backwards_partners(read), features.motion == "flow", features.flow_scale)
 
 
 def texture(grey: np.ndarray) -> np.ndarray:
@@ -108,20 +108,30 @@ def scene_flow(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return (flow - camera_motion(flow, trust)) * trust[..., None]
 
 
-def flow_clip(pairs: torch.Tensor, backwards: list[bool] | None = None, rgb: bool = True) -> torch.Tensor:
-    """uint8 [2T, 3, H, W] (each frame followed by its partner) -> uint8 [T, 5, H, W]: the frame, then its
-    flow towards the partner (x, y) quantised; ``backwards[t]``: the partner came before, the flow is negated.
-    ``rgb`` False: the flow alone, [T, 2, H, W]."""
+def shrink(image: np.ndarray, scale: int) -> np.ndarray:
+    """[H, W, C] averaged over ``scale`` x ``scale`` blocks (OpenCV's area interpolation)."""
+    if scale == 1:
+        return image
+    h, w = image.shape[:2]
+    return cv2.resize(image, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
+
+
+def flow_clip(pairs: torch.Tensor, backwards: list[bool] | None = None, rgb: bool = True,
+              scale: int = 1) -> torch.Tensor:
+    """uint8 [2T, 3, H, W] (each frame followed by its partner) -> uint8 [T, 5, H / scale, W / scale]: the
+    frame, then its flow towards the partner (x, y) quantised; ``backwards[t]``: the partner came before, the
+    flow is negated. ``rgb`` False: the flow alone, [T, 2, ...]. With ``scale`` > 1 the flow is measured on the
+    frames as given, then area-averaged down (and its pixels counted at the smaller size)."""
     frames = pairs.permute(0, 2, 3, 1).numpy()
     T = len(frames) // 2
     c = 3 if rgb else 0
-    out = np.empty((T, c + FLOW_CHANNELS, *frames.shape[1:3]), np.uint8)
+    out = np.empty((T, c + FLOW_CHANNELS, frames.shape[1] // scale, frames.shape[2] // scale), np.uint8)
     for t in range(T):
-        flow = scene_flow(frames[2 * t], frames[2 * t + 1])
+        flow = shrink(scene_flow(frames[2 * t], frames[2 * t + 1]), scale) / scale
         if backwards is not None and backwards[t]:
             flow = -flow
         if rgb:
-            out[t, :3] = frames[2 * t].transpose(2, 0, 1)
+            out[t, :3] = shrink(frames[2 * t], scale).transpose(2, 0, 1)
         out[t, c:] = np.clip(np.rint(FLOW_OFFSET + flow * FLOW_LEVELS), 0, 255).transpose(2, 0, 1)
     return torch.from_numpy(out)
 

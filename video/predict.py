@@ -84,7 +84,7 @@ def _one(predictor, file: str, *, batch_size: int, top_k: int, clips: int | None
                 read[:] = frame_indices(features, fps, total, [i for c in range(k) for i in segment_indices(total, n, None, c, k)])
                 return read
 
-            frames = read_sampled(reader, sample_clips, features.short_side)
+            frames = read_sampled(reader, sample_clips, features.decode_side)
             probs = _probs(predictor, _clips_from_frames(frames, k, features, read), batch_size).mean(dim=0)
             result = {"file": file, **_top(labels, probs, top_k)}
             shown = "" if top_k <= 1 else "\t" + " ".join(f"{lab}:{p:.3f}" for lab, p in result["top_k"][1:])
@@ -104,7 +104,7 @@ def _one(predictor, file: str, *, batch_size: int, top_k: int, clips: int | None
                                     [i for s in layout["starts"] for i in segment_indices(total, n, start=s, end=s + win)])
             return read
 
-        frames = read_sampled(reader, sample, features.short_side)
+        frames = read_sampled(reader, sample, features.decode_side)
     total, starts = layout["total"], layout["starts"]
     probs = _probs(predictor, _clips_from_frames(frames, len(starts), features, read), batch_size)
     result = {"file": file, **_top(labels, probs.mean(dim=0), top_k),

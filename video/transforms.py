@@ -15,7 +15,7 @@ from .config import VideoAugment, VideoFeatures
 def train_transform(features: VideoFeatures, augment: VideoAugment) -> v2.Transform:
     """Random resized crop, horizontal flip, colour jitter, grey clips and an erased rectangle."""
     steps = [
-        v2.RandomResizedCrop(features.size, scale=augment.crop_scale, ratio=augment.crop_ratio, antialias=True),
+        v2.RandomResizedCrop(features.crop_size, scale=augment.crop_scale, ratio=augment.crop_ratio, antialias=True),
         v2.RandomHorizontalFlip(augment.flip),
         v2.RandomApply([v2.ColorJitter(augment.brightness, augment.contrast, augment.saturation, augment.hue)], p=augment.jitter),
     ]
@@ -33,7 +33,7 @@ def train_transform(features: VideoFeatures, augment: VideoAugment) -> v2.Transf
 
 def eval_transform(features: VideoFeatures) -> v2.Transform:
     """Resize the short side, then take the centre square."""
-    return v2.Compose([v2.Resize(features.short_side, antialias=True), v2.CenterCrop(features.size)])
+    return v2.Compose([v2.Resize(features.decode_side, antialias=True), v2.CenterCrop(features.crop_size)])
 
 
 def apply_transform(clip: torch.Tensor, features: VideoFeatures, augment: VideoAugment | None, rng: random.Random | None = None) -> torch.Tensor:
