@@ -99,6 +99,31 @@ def test_flow_measured_at_twice_the_size_comes_back_at_the_model_size_in_its_pix
     assert flow_clip(pairs, rgb=False, scale=2).shape == (1, 2, SIZE, SIZE)
 
 
+
+def test_flow_at_twice_the_size_keeps_a_thin_limbs_motion_on_the_limb():
+    """A 2 px limb crossing clutter (bench/bench_flow_scale.py, 20 backgrounds: 0.21x the flow beside it)."""
+    limb = np.zeros((SIZE, SIZE), np.uint8)
+    cv2.line(limb, (24, 44), (40, 20), 1, 2)
+    beside = (cv2.dilate(limb, np.ones((9, 9), np.uint8)) - cv2.dilate(limb, np.ones((5, 5), np.uint8))) > 0
+    shift = 2 * np.array([24.0, 16.0]) / np.hypot(24.0, 16.0)  # across the limb
+    leak = {}
+    for scale in (1, 2):
+        leaks = []
+        for seed in range(3):
+            bg = textured(np.random.default_rng(seed), SIZE * scale)
+
+            def draw(d, bg=bg, scale=scale):
+                img = bg.copy()
+                ends = [tuple(int(round((p + dp) * scale)) for p, dp in zip(end, d)) for end in ((24, 44), (40, 20))]
+                return cv2.line(img, *ends, (230, 200, 60), thickness=2 * scale)
+
+            pairs = torch.from_numpy(np.stack([draw((0, 0)), draw(shift)])).permute(0, 3, 1, 2)
+            flow = flow_pixels(flow_clip(pairs, rgb=False, scale=scale)[0]).numpy()
+            assert np.hypot(*(flow[:, limb > 0].mean(axis=1) - shift)) < 1.0  # both see the limb move
+            leaks.append(np.hypot(*flow[:, beside]).mean())
+        leak[scale] = np.mean(leaks)
+    assert leak[2] < 0.6 * leak[1], leak
+
 def test_flow_scale_decodes_and_crops_bigger_and_needs_motion():
     from pydantic import ValidationError
 
