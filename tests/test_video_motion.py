@@ -83,7 +83,6 @@ def test_flow_channels_round_trip_and_turn_with_time():
                                np.clip(scene_flow(a, b), -8, 7.9), atol=1 / 32)
 
 
-
 def test_flow_measured_at_twice_the_size_comes_back_at_the_model_size_in_its_pixels():
     rng = np.random.default_rng(3)
     bg = textured(rng, 2 * SIZE)
@@ -97,7 +96,6 @@ def test_flow_measured_at_twice_the_size_comes_back_at_the_model_size_in_its_pix
     fx = float(flow_pixels(out[0, 3])[28:36, 23:32].mean())
     assert 2.0 < fx < 4.0, fx
     assert flow_clip(pairs, rgb=False, scale=2).shape == (1, 2, SIZE, SIZE)
-
 
 
 def test_flow_at_twice_the_size_keeps_a_thin_limbs_motion_on_the_limb():
@@ -124,6 +122,7 @@ def test_flow_at_twice_the_size_keeps_a_thin_limbs_motion_on_the_limb():
         leak[scale] = np.mean(leaks)
     assert leak[2] < 0.6 * leak[1], leak
 
+
 def test_flow_scale_decodes_and_crops_bigger_and_needs_motion():
     from pydantic import ValidationError
 
@@ -132,6 +131,7 @@ def test_flow_scale_decodes_and_crops_bigger_and_needs_motion():
     with pytest.raises(ValidationError, match="features.flow_scale 2 .* needs features.motion"):
         VideoFeatures(size=SIZE, flow_scale=2)
     assert VideoFeatures(size=SIZE).crop_size == SIZE
+
 
 @pytest.fixture(scope="module")
 def up_and_down(tmp_path_factory):

@@ -44,19 +44,14 @@ class VideoFeatures(StrictModel):
         return self.resize if self.resize is not None else max(self.size, round(self.size * 8 / 7))
 
     @property
-    def pixel_scale(self) -> int:
-        """How many times the model's size frames are decoded and cropped at: ``flow_scale`` with motion."""
-        return self.flow_scale if self.motion != "none" else 1
-
-    @property
     def decode_side(self) -> int:
-        """Short side frames are resized to while decoding."""
-        return self.short_side * self.pixel_scale
+        """Short side frames are resized to while decoding (``flow_scale`` is 1 without motion: validated)."""
+        return self.short_side * self.flow_scale
 
     @property
     def crop_size(self) -> int:
         """Side of the square the transforms crop (the model's ``size`` once the flow is scaled down)."""
-        return self.size * self.pixel_scale
+        return self.size * self.flow_scale
 
 
 class VideoAugment(StrictModel):
