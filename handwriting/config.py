@@ -41,3 +41,7 @@ class HandwritingAugment(StrictModel):
     # steps and at most a tenth of the line; the model must read the masked letters from their context (0: off)
     time_masks: int = Field(0, ge=0)
     time_mask_width: int = Field(8, ge=1)
+    # chance that a training line's words are put in a random other order, ink and transcript alike (words
+    # told apart by the gaps in the ink; lines where they cannot be are left as written): a small corpus'
+    # sentences are not memorised as sentences (0: off; handwriting/word_order.py)
+    word_order: float = Field(0.0, ge=0.0, le=1.0)

@@ -35,6 +35,7 @@ DOMAIN = Domain(
     features_config=HandwritingFeatures,
     augment_config=HandwritingAugment,
     load=lazy("handwriting.loading:load_sample"),
+    load_returns_target=True,  # augment.word_order re-orders a line's words and its transcript together
     samples=lazy("handwriting.loading:samples"),
     build_frontend=lazy("handwriting.features:build_frontend"),
     normalize_target=normalize,

@@ -312,8 +312,22 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
                  rng: random.Random | None = None) -> torch.Tensor:
     """Feature sequence [T, feature_dim(cfg)] of an ink (augmented when ``aug`` is given)."""
     strokes = ink.strokes if isinstance(ink, Ink) else ink
-    strokes = normalize_ink(strokes, cfg.deskew, cfg.deslant)
-    rng = rng or random.Random()
+    return _normalized_features(normalize_ink(strokes, cfg.deskew, cfg.deslant), cfg, aug, rng or random.Random())
+
+
+def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: HandwritingFeatures,
+                          aug: HandwritingAugment | None, rng: random.Random) -> tuple[torch.Tensor, str]:
+    """Training: the features and the transcript of a line, whose words ``augment.word_order`` may re-order."""
+    strokes = normalize_ink(ink.strokes if isinstance(ink, Ink) else ink, cfg.deskew, cfg.deslant)
+    if aug is not None and aug.word_order > 0 and rng.random() < aug.word_order:
+        from .word_order import shuffle_words
+
+        strokes, text = shuffle_words(strokes, text, rng)
+    return _normalized_features(strokes, cfg, aug, rng), text
+
+
+def _normalized_features(strokes: list[np.ndarray], cfg: HandwritingFeatures, aug: HandwritingAugment | None,
+                         rng: random.Random) -> torch.Tensor:
     if aug is None:
         strokes = resample_strokes(strokes, cfg.spacing)
     else:

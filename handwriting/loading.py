@@ -8,7 +8,7 @@ import torch
 from suite.errors import CorruptSample, SuiteError
 
 from .config import HandwritingAugment, HandwritingFeatures
-from .features import ink_features
+from .features import ink_features, ink_features_and_text
 from .formats import read_ink
 
 
@@ -20,15 +20,18 @@ def load_single_ink(path: str):
 
 
 def load_sample(path: str, features: HandwritingFeatures, augment: HandwritingAugment | None,
-                rng: random.Random) -> torch.Tensor:
-    """Feature sequence [T, F] of one ink file; augmentation only when ``augment`` is given (training)."""
+                rng: random.Random, text: str | None = None) -> torch.Tensor | tuple[torch.Tensor, str]:
+    """Feature sequence [T, F] of one ink file; augmentation only when ``augment`` is given (training).
+    Given the line's ``text``: ``(features, text)``, the text re-ordered with the ink (``augment.word_order``)."""
     try:
         ink = load_single_ink(path)
     except CorruptSample:
         raise
     except SuiteError as err:
         raise CorruptSample(err.reason, err.path) from None
-    return ink_features(ink, features, augment, rng)
+    if text is None:
+        return ink_features(ink, features, augment, rng)
+    return ink_features_and_text(ink, text, features, augment, rng)
 
 
 def estimate_length(path: str, features: HandwritingFeatures) -> int:
