@@ -11,6 +11,7 @@ where they are not, e.g. print with wide letter spacing, is left as written rath
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import numpy as np
 
@@ -67,8 +68,10 @@ def _gap_groups(strokes: list[np.ndarray], words: int) -> list[list[int]] | None
 def shuffle_words(strokes: list[np.ndarray], text: str, rng: random.Random) -> tuple[list[np.ndarray], str]:
     """The line with its words in a random other order, each keeping its own strokes, stroke order and
     heights; words are laid out left to right with the line's own word gaps, in the new order in time too.
-    Lines whose words cannot be told apart from the ink are returned unchanged."""
+    Lines whose words cannot be told apart from the ink, or that hold right-to-left script, are returned unchanged."""
     words = text.split()
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return strokes, text  # right-to-left words: the ink's left-to-right groups are not in the text's order
     groups = word_groups(strokes, words)
     if groups is None:
         return strokes, text

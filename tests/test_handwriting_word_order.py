@@ -87,6 +87,12 @@ def test_untimed_ink_and_unsplittable_lines():
     assert text == "ab cd" and out is same
 
 
+def test_right_to_left_lines_are_left_as_written():
+    strokes = line(["אב", "גדה", "ו"])
+    out, text = shuffle_words(strokes, "אב גדה ו", random.Random(0))
+    assert text == "אב גדה ו" and out is strokes
+
+
 def write_line(path, words):
     strokes = [s.tolist() for s in line(words)]
     path.write_text(json.dumps({"strokes": strokes, "text": " ".join(words)}))
