@@ -18,6 +18,7 @@ import numpy as np
 MIN_WORD_GAP = 0.15  # line heights: narrower gaps are not taken for word boundaries
 GAP_MARGIN = 1.5  # the narrowest word gap must be this many times the widest gap inside a word
 WIDTH_RATIO = 2.5  # a word's width per letter may differ from the line's by this factor at most
+WORD_PAUSE_S = 0.2  # pen-up time between re-ordered words, seconds (timed ink)
 
 
 def word_groups(strokes: list[np.ndarray], words: list[str]) -> list[list[int]] | None:
@@ -32,6 +33,8 @@ def word_groups(strokes: list[np.ndarray], words: list[str]) -> list[list[int]] 
         return None
     widths = [max(strokes[i][:, 0].max() for i in g) - min(strokes[i][:, 0].min() for i in g) for g in groups]
     per_letter = sum(widths) / sum(len(w) for w in words)
+    if per_letter <= 0:  # dots only: nothing to compare widths with
+        return None
     for width, word in zip(widths, words):
         ratio = width / (len(word) * per_letter)
         if ratio > WIDTH_RATIO or (len(word) > 1 and ratio < 1 / WIDTH_RATIO):
@@ -94,6 +97,6 @@ def shuffle_words(strokes: list[np.ndarray], text: str, rng: random.Random) -> t
                 s[:, 2] += t - t0
             out.append(s)
         x += rights[w] - lefts[w] + (gaps[k] if k < len(gaps) else 0.0)
-        if timed:  # the next word starts a pen-up later, as between the original words
-            t = max(float(s[-1, 2]) for s in out[-len(group):]) + 0.2
+        if timed:  # the next word starts a pen-up later
+            t = max(float(s[-1, 2]) for s in out[-len(group):]) + WORD_PAUSE_S
     return out, " ".join(words[w] for w in order)

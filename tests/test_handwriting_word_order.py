@@ -49,6 +49,11 @@ def test_ambiguous_lines_are_not_split(words, kwargs):
     assert word_groups(line(ink_words, **kwargs), words) is None
 
 
+def test_a_line_of_dots_is_not_split():
+    dots = [np.array([[x, 0.0, x]]) for x in (0.0, 1.0, 2.0)]
+    assert word_groups(dots, ["a", "b", "c"]) is None
+
+
 def test_a_word_much_narrower_than_its_letters_is_refused():
     # the gaps say three words, but "abcdefgh" would be one letter wide
     assert word_groups(line(["a", "bcdefgh", "i"], dot_word=None), ["abcdefgh", "i", "jklmnop"]) is None
