@@ -28,26 +28,31 @@ def word_groups(strokes: list[np.ndarray], words: list[str]) -> list[list[int]] 
     ``strokes`` are normalised (x in line heights, left to right). A stroke belongs to the word its
     horizontal extent overlaps, so delayed strokes (i-dots, t-bars, written after the line) join theirs.
     """
-    groups = _gap_groups(strokes, len(words))
-    if groups is None:
+    spans = _word_spans(strokes, words)
+    return None if spans is None else [indices for _, _, indices in spans]
+
+
+def _word_spans(strokes: list[np.ndarray], words: list[str]) -> list[tuple[float, float, list[int]]] | None:
+    """(left, right, stroke indices) of each word, left to right; None as in ``word_groups``."""
+    spans = _gap_spans(strokes, len(words))
+    if spans is None:
         return None
-    widths = [max(strokes[i][:, 0].max() for i in g) - min(strokes[i][:, 0].min() for i in g) for g in groups]
-    per_letter = sum(widths) / sum(len(w) for w in words)
+    per_letter = sum(right - left for left, right, _ in spans) / sum(len(w) for w in words)
     if per_letter <= 0:  # dots only: nothing to compare widths with
         return None
-    for width, word in zip(widths, words):
-        ratio = width / (len(word) * per_letter)
+    for (left, right, _), word in zip(spans, words):
+        ratio = (right - left) / (len(word) * per_letter)
         if ratio > WIDTH_RATIO or (len(word) > 1 and ratio < 1 / WIDTH_RATIO):
             return None
-    return groups
+    return spans
 
 
-def _gap_groups(strokes: list[np.ndarray], words: int) -> list[list[int]] | None:
+def _gap_spans(strokes: list[np.ndarray], words: int) -> list[tuple[float, float, list[int]]] | None:
     if words < 2 or len(strokes) < words:
         return None
-    spans = sorted((float(s[:, 0].min()), float(s[:, 0].max()), i) for i, s in enumerate(strokes))
+    extents = sorted((float(s[:, 0].min()), float(s[:, 0].max()), i) for i, s in enumerate(strokes))
     clusters: list[list] = []  # [left, right, stroke indices], merged where strokes overlap in x
-    for lo, hi, i in spans:
+    for lo, hi, i in extents:
         if clusters and lo <= clusters[-1][1]:
             clusters[-1][1] = max(clusters[-1][1], hi)
             clusters[-1][2].append(i)
@@ -61,11 +66,11 @@ def _gap_groups(strokes: list[np.ndarray], words: int) -> list[list[int]] | None
     narrowest = gaps[order[words - 2]]
     if narrowest < MIN_WORD_GAP or (len(rest) and narrowest < GAP_MARGIN * gaps[rest[0]]):
         return None
-    groups, start = [], 0
-    for c in [*cut, len(clusters) - 1]:
-        groups.append(sorted(i for cl in clusters[start: c + 1] for i in cl[2]))
+    spans, start = [], 0
+    for c in [*cut, len(clusters) - 1]:  # clusters are disjoint and sorted: the last one ends the word
+        spans.append((clusters[start][0], clusters[c][1], sorted(i for cl in clusters[start: c + 1] for i in cl[2])))
         start = c + 1
-    return groups
+    return spans
 
 
 def shuffle_words(strokes: list[np.ndarray], text: str, rng: random.Random) -> tuple[list[np.ndarray], str]:
@@ -75,14 +80,14 @@ def shuffle_words(strokes: list[np.ndarray], text: str, rng: random.Random) -> t
     words = text.split()
     if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
         return strokes, text  # right-to-left words: the ink's left-to-right groups are not in the text's order
-    groups = word_groups(strokes, words)
-    if groups is None:
+    spans = _word_spans(strokes, words)
+    if spans is None:
         return strokes, text
-    order = list(range(len(words)))
-    while order == sorted(order):
+    lefts, rights, groups = zip(*spans)
+    written = list(range(len(words)))
+    order = written[:]
+    while order == written:
         rng.shuffle(order)
-    lefts = [min(float(strokes[i][:, 0].min()) for i in g) for g in groups]
-    rights = [max(float(strokes[i][:, 0].max()) for i in g) for g in groups]
     gaps = [b - a for a, b in zip(rights, lefts[1:])]
     timed = all(s.shape[1] > 2 and np.isfinite(s[:, 2]).all() for s in strokes)
     out: list[np.ndarray] = []
