@@ -85,13 +85,16 @@ class PlateauAwareEarlyStopping(L.Callback):
 
     The budget is the planned steps or train.max_minutes, whichever is further along. Validations at which the
     model is still no better than the task's null model (a CTC model emitting only blanks, a classifier at
-    chance) do not count: a run stops on its budget, not on the plateau it has to leave.
+    chance) do not count: a run stops on its budget, not on the plateau it has to leave. With ``cooldown`` > 0 the
+    rule met first starts the module's cool-down (the LR falls to zero over that share of the budget); the run
+    stops when the cool-down is over.
     """
 
-    def __init__(self, patience: int, fraction: float, min_steps: int = 0):
+    def __init__(self, patience: int, fraction: float, min_steps: int = 0, cooldown: float = 0.0):
         self.patience = patience
         self.fraction = fraction
         self.min_steps = min_steps  # train.min_steps: never stop before (train.max_minutes still can)
+        self.cooldown = cooldown  # train.cooldown: anneal the LR over this fraction of the budget, then stop
         self.best = float("inf")
         self.best_loss = float("inf")
         self.best_progress = 0.0
@@ -111,12 +114,26 @@ class PlateauAwareEarlyStopping(L.Callback):
                 return
             self.left_plateau = True
         progress = pl_module.budget_progress()
+        if getattr(pl_module, "cooldown", None) is not None:  # annealing: the run ends with the cool-down
+            if score < (self.best, self.best_loss):
+                (self.best, self.best_loss), self.best_progress = score, progress
+            if pl_module.cooldown_done():
+                trainer.should_stop = True
+                if trainer.is_global_zero:
+                    print("early stop: the cool-down is over", file=sys.stderr, flush=True)
+            return
         if score < (self.best, self.best_loss):
             (self.best, self.best_loss), self.best_progress, self.waited = score, progress, 0
             return
         self.waited += 1
         if (self.waited >= self.patience and progress - self.best_progress >= self.fraction
                 and trainer.global_step >= self.min_steps):
+            if self.cooldown > 0 and pl_module.start_cooldown(self.cooldown):
+                if trainer.is_global_zero:
+                    print(f"plateau: no better validation for {self.waited} checks; the learning rate now falls "
+                          f"to zero over {100 * self.cooldown:.0f}% of the budget, then the run stops",
+                          file=sys.stderr, flush=True)
+                return
             trainer.should_stop = True
             if trainer.is_global_zero:
                 print(f"early stop: no better validation for {self.waited} checks "

@@ -53,6 +53,9 @@ class TrainConfig(StrictModel):
     # planned steps; never while the model is no better than the task's null model (blank output, chance).
     early_stop_patience: int | None = 10
     early_stop_fraction: float = Field(0.2, ge=0, le=1)
+    # When that rule is met, first anneal: the LR falls linearly from where it is to zero over this fraction of
+    # the budget (or until the budget ends), then the run stops. 0: stop at once. Not with schedule onecycle.
+    cooldown: float = Field(0.0, ge=0, le=0.5)
     init_lr_scale: float = Field(0.3, gt=0)  # `suite train --init MODEL`: fine-tuning LR = optim.lr x this
     checkpoint_every_steps: int | None = 500
     val_every_epochs: int = 1

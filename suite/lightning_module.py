@@ -40,6 +40,9 @@ class SuiteModule(L.LightningModule):
         self._t0 = None
         self._seen = 0
         self.planned_steps = 1  # set by train() from the budget and the loader
+        # (budget progress, LR factor, length) once the plateau's cool-down has begun (train.cooldown)
+        self.cooldown: tuple[float, float, float] | None = None
+        self._lr_now = 1.0
 
     def forward(self, x, lengths):
         return self.model(x, lengths)
@@ -112,10 +115,12 @@ class SuiteModule(L.LightningModule):
         checkpoint["rng"] = {"torch": torch.get_rng_state(),
                              "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
         checkpoint["loss_trace"] = list(self.loss_trace)
+        checkpoint["cooldown"] = self.cooldown
 
     def on_load_checkpoint(self, checkpoint):
         self._pending_rng = checkpoint.get("rng")
         self.loss_trace = list(checkpoint.get("loss_trace", []))
+        self.cooldown = checkpoint.get("cooldown")
 
     def on_train_batch_start(self, batch, batch_idx):
         rng = getattr(self, "_pending_rng", None)
@@ -165,6 +170,26 @@ class SuiteModule(L.LightningModule):
         steps = self.trainer.global_step / max(self.planned_steps, 1) if self._trainer is not None else 0.0
         return max(min(steps, 1.0), self.time_progress() or 0.0)
 
+    def start_cooldown(self, length: float) -> bool:
+        """Anneal the LR linearly from its present value to zero over ``length`` of the budget (False: the
+        schedule cannot, e.g. onecycle)."""
+        if self.cfg.train.optim.schedule == "onecycle" or length <= 0:
+            return False
+        self.cooldown = (self.budget_progress(), self._lr_now, length)
+        return True
+
+    def cooldown_done(self) -> bool:
+        return self.cooldown is not None and self.budget_progress() >= self.cooldown[0] + self.cooldown[2]
+
+    def _lr_multiplier(self, step: int, total: int, warm: int) -> float:
+        factor = lr_factor(step, total, warm, self.cfg.train.optim.schedule, self.time_progress())
+        if self.cooldown is not None:
+            start, from_factor, length = self.cooldown
+            left = 1.0 - (self.budget_progress() - start) / length
+            factor = min(factor, from_factor * min(max(left, 0.0), 1.0))
+        self._lr_now = factor
+        return factor
+
     def configure_optimizers(self):
         o = self.cfg.train.optim
         lr = o.lr * getattr(self, "lr_scale", 1.0)
@@ -175,8 +200,7 @@ class SuiteModule(L.LightningModule):
         else:
             warm = o.warmup_steps if o.warmup_steps is not None else round(o.warmup * total)
             warm = min(warm, total // 2)
-            sched = torch.optim.lr_scheduler.LambdaLR(
-                opt, lambda step: lr_factor(step, total, warm, o.schedule, self.time_progress()))
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: self._lr_multiplier(step, total, warm))
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 

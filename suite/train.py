@@ -201,7 +201,8 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         callbacks.append(EMA(t.ema_decay))
     callbacks += list(extra_callbacks or [])
     if t.early_stop_patience:
-        callbacks.append(PlateauAwareEarlyStopping(t.early_stop_patience, t.early_stop_fraction, t.min_steps))
+        callbacks.append(PlateauAwareEarlyStopping(t.early_stop_patience, t.early_stop_fraction, t.min_steps,
+                                                   t.cooldown))
     # logs/version_N/ per attempt: a resumed run adds a folder instead of overwriting the earlier logs
     csv_logger = L.pytorch.loggers.CSVLogger(run, name="logs")
     loggers = [csv_logger, L.pytorch.loggers.TensorBoardLogger(run, name="logs", version=csv_logger.version,

@@ -1,5 +1,6 @@
 """`suite train` / `evaluate` / `suite.load` end to end on the toy domains (tests/toy_domain.py)."""
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -328,3 +329,49 @@ def test_feature_cache_views_hold_the_evaluation_view_and_augmented_ones(tmp_pat
     drawn = {int(torch.stack([(load_cached(three[0].path, None, aug, rng) - v).abs().sum() for v in multi]).argmin())
              for rng in [random.Random(i) for i in range(20)]}
     assert drawn == {0, 1, 2}
+
+
+def test_on_the_plateau_a_cooldown_anneals_before_the_run_stops():
+    """train.cooldown: the early-stopping rule met, the LR falls linearly to zero over that share of the budget
+    and only then does the run stop; better validations during the cool-down are still recorded."""
+    from types import SimpleNamespace
+
+    from suite.callbacks import PlateauAwareEarlyStopping
+    from suite.lightning_module import SuiteModule
+
+    clock = {"progress": 0.5}
+    module = SimpleNamespace(null_error=0.9, task=SimpleNamespace(learned=lambda err, null, samples=None: err < null),
+                             budget_progress=lambda: clock["progress"], time_progress=lambda: None,
+                             cfg=SimpleNamespace(train=SimpleNamespace(optim=SimpleNamespace(schedule="cosine"))),
+                             cooldown=None, _lr_now=1.0)
+    for name in ("start_cooldown", "cooldown_done", "_lr_multiplier"):
+        setattr(module, name, getattr(SuiteModule, name).__get__(module))
+    total, warm = 1000, 0
+    assert module._lr_multiplier(400, total, warm) == pytest.approx(0.05 + 0.475 * (1 + math.cos(0.4 * math.pi)))
+    lr_at_plateau = module._lr_now
+    stopper = PlateauAwareEarlyStopping(patience=2, fraction=0.0, cooldown=0.1)
+    trainer = SimpleNamespace(sanity_checking=False, should_stop=False, global_step=400, is_global_zero=True)
+
+    def validate(err):
+        trainer.callback_metrics = {"val/error": torch.tensor(err), "val/loss": torch.tensor(1.0)}
+        stopper.on_validation_end(trainer, module)
+
+    for err in (0.3, 0.3, 0.3):  # a best, then two checks without progress: the rule is met
+        validate(err)
+    assert not trainer.should_stop and module.cooldown == (0.5, lr_at_plateau, 0.1)
+    clock["progress"] = 0.55  # half-way through the cool-down: half the LR it started from
+    assert module._lr_multiplier(450, total, warm) == pytest.approx(lr_at_plateau / 2)
+    validate(0.25)
+    assert not trainer.should_stop and stopper.best == pytest.approx(0.25)
+    clock["progress"] = 0.6
+    assert module._lr_multiplier(500, total, warm) == pytest.approx(0.0)
+    validate(0.26)
+    assert trainer.should_stop
+    # 0 stops at once, as before; onecycle cannot anneal from where it is, so it stops at once too
+    for cooldown, schedule in ((0.0, "cosine"), (0.1, "onecycle")):
+        module.cooldown, trainer.should_stop = None, False
+        module.cfg.train.optim.schedule = schedule
+        stopper = PlateauAwareEarlyStopping(patience=2, fraction=0.0, cooldown=cooldown)
+        for err in (0.3, 0.3, 0.3):
+            validate(err)
+        assert trainer.should_stop and module.cooldown is None
