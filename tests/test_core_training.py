@@ -375,3 +375,54 @@ def test_on_the_plateau_a_cooldown_anneals_before_the_run_stops():
         for err in (0.3, 0.3, 0.3):
             validate(err)
         assert trainer.should_stop and module.cooldown is None
+
+
+@pytest.mark.slow  # a training run
+def test_after_a_cooldown_the_bundle_holds_the_annealed_end(tmp_path, capsys):
+    """Once the cool-down has begun, model.pt gets the weights at its end (last.ckpt), whose LR fell to zero,
+    not the best validation's; without one it keeps the best validation's."""
+    import lightning as L
+
+    from suite.train import NothingLearned
+    from suite.train import train as train_run
+
+    def train(*args, **kwargs):  # 40 updates may not leave the toy's plateau: the bundle is written either way
+        try:
+            return train_run(*args, **kwargs)
+        except NothingLearned:
+            return Path(args[2]) / "model.pt"
+
+    class CooldownAtFirstValidation(L.Callback):
+        def on_validation_end(self, trainer, pl_module):
+            if pl_module.cooldown is None:
+                pl_module.start_cooldown(0.5)
+
+    make_ctc_set(tmp_path / "train", 64, seed=1)
+    make_ctc_set(tmp_path / "valid", 16, seed=2)
+    cfg = write_config(tmp_path / "toy.yaml", "tests.toy_domain:CTC",
+                       data={"train": str(tmp_path / "train/manifest.jsonl"),
+                             "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
+                       model={"layers": 1, "hidden": 16},
+                       train={"max_steps": 40, "batch_size": 8, "early_stop_patience": None,
+                              "optim": {"lr": 0.01, "warmup_steps": 2}})
+    bundle = train(str(cfg), [], str(tmp_path / "run"), callbacks=[CooldownAtFirstValidation()])
+    assert "end of the cool-down" in capsys.readouterr().err
+    weights = torch.load(bundle, weights_only=True)["state_dict"]
+    last = torch.load(tmp_path / "run/checkpoints/last.ckpt", weights_only=False)
+    assert last["cooldown"] is not None
+    for k, v in last["state_dict"].items():
+        assert torch.equal(weights[k.removeprefix("model.")], v)
+    lrs = [float(r["lr-AdamW"]) for r in csv_rows(tmp_path / "run/logs/version_0/metrics.csv") if r.get("lr-AdamW")]
+    assert lrs[-1] < 0.2 * max(lrs)  # the cool-down's linear fall, wired into the optimiser
+
+    bundle = train(str(cfg), [], str(tmp_path / "plain"))
+    weights = torch.load(bundle, weights_only=True)["state_dict"]
+    best = torch.load(tmp_path / "plain/checkpoints/best.ckpt", weights_only=False)["state_dict"]
+    assert all(torch.equal(weights[k.removeprefix("model.")], v) for k, v in best.items())
+
+
+def csv_rows(path: Path) -> list[dict]:
+    import csv
+
+    with open(path) as f:
+        return list(csv.DictReader(f))

@@ -1,0 +1,43 @@
+"""A bundle holding the weights of another checkpoint of the same run, e.g. the end of a cool-down:
+
+    python scripts/bundle_checkpoint.py runs/matrix/handwriting-unipen-1000 last.ckpt --out runs/v24/row-last/model.pt
+    suite evaluate runs/v24/row-last/model.pt --manifest data/unipen/valid.jsonl --json
+
+It copies RUN/model.pt (config, vocabulary, metrics) and swaps in the model weights of RUN/checkpoints/CKPT.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("run", type=Path, help="a run folder with model.pt and checkpoints/")
+    ap.add_argument("checkpoint", help="a file in RUN/checkpoints/, e.g. last.ckpt")
+    ap.add_argument("--out", type=Path, required=True, help="the new bundle")
+    args = ap.parse_args()
+    bundle_path, ckpt_path = args.run / "model.pt", args.run / "checkpoints" / args.checkpoint
+    for p in (bundle_path, ckpt_path):
+        if not p.is_file():
+            print(f"error: {p}: not found", file=sys.stderr)
+            return 2
+    bundle = torch.load(bundle_path, map_location="cpu", weights_only=True)
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    state = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items() if k.startswith("model.")}
+    if set(state) != set(bundle["state_dict"]):
+        print(f"error: {ckpt_path}: its weights are not those of {bundle_path}'s model", file=sys.stderr)
+        return 2
+    bundle["state_dict"] = state
+    bundle["metrics"] = {**bundle["metrics"], "steps": ckpt["global_step"], "checkpoint": args.checkpoint}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(bundle, args.out)
+    print(f"wrote {args.out} (step {ckpt['global_step']})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
