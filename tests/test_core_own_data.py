@@ -16,7 +16,7 @@ from suite.split import hold_out
 from suite.manifest import Row
 from suite.tasks.classify import ClassifyTask, binomial_tail
 from suite.verdict import NOTHING_LEARNED, judge, loss_fell
-from tests.toy_domain import make_clip_set, make_ctc_set
+from tests.toy_domain import ctc_recipe, make_clip_set, make_ctc_set
 
 
 def write_config(path, task, **sections):
@@ -124,14 +124,8 @@ def test_shuffled_labels_end_with_the_verdict_and_its_exit_code(tmp_path, capsys
 @pytest.mark.slow
 def test_a_dozen_utterances_leave_the_ctc_plateau_with_the_default_schedule(tmp_path, capsys):
     """12 utterances used to mean two batches an epoch and an early stop on the blank plateau."""
-    make_ctc_set(tmp_path / "train", 12, seed=1)
-    make_ctc_set(tmp_path / "valid", 8, seed=2)
-    cfg = write_config(tmp_path / "c.yaml", "tests.toy_domain:CTC",
-                       data={"train": str(tmp_path / "train/manifest.jsonl"),
-                             "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
-                       model={"layers": 1, "hidden": 32},
-                       train={"max_steps": 400, "min_steps": 300, "early_stop_patience": 3,
-                              "optim": {"lr": 0.01}})
+    cfg = ctc_recipe(tmp_path, 12, 8, model={"layers": 1, "hidden": 32},
+                     train={"max_steps": 400, "min_steps": 300, "early_stop_patience": 3, "optim": {"lr": 0.01}})
     assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 0
     bundle = torch.load(tmp_path / "run/model.pt", weights_only=True)
     assert bundle["metrics"]["steps"] >= 300 and "verdict" not in bundle["metrics"]

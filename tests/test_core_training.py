@@ -10,7 +10,7 @@ import yaml
 
 import suite
 from suite.cli import main
-from tests.toy_domain import make_clip_set, make_ctc_set
+from tests.toy_domain import ctc_recipe, make_clip_set, make_ctc_set
 
 
 def write_config(path: Path, task: str, **sections) -> Path:
@@ -397,14 +397,9 @@ def test_after_a_cooldown_the_bundle_holds_the_annealed_end(tmp_path, capsys):
             if pl_module.cooldown is None:
                 pl_module.start_cooldown(0.5)
 
-    make_ctc_set(tmp_path / "train", 64, seed=1)
-    make_ctc_set(tmp_path / "valid", 16, seed=2)
-    cfg = write_config(tmp_path / "toy.yaml", "tests.toy_domain:CTC",
-                       data={"train": str(tmp_path / "train/manifest.jsonl"),
-                             "valid": str(tmp_path / "valid/manifest.jsonl"), "num_workers": 0},
-                       model={"layers": 1, "hidden": 16},
-                       train={"max_steps": 40, "batch_size": 8, "early_stop_patience": None,
-                              "optim": {"lr": 0.01, "warmup_steps": 2}})
+    cfg = ctc_recipe(tmp_path, 64, 16, model={"layers": 1, "hidden": 16},
+                     train={"max_steps": 40, "batch_size": 8, "early_stop_patience": None,
+                            "optim": {"lr": 0.01, "warmup_steps": 2}})
     bundle = train(str(cfg), [], str(tmp_path / "run"), callbacks=[CooldownAtFirstValidation()])
     assert "end of the cool-down" in capsys.readouterr().err
     weights = torch.load(bundle, weights_only=True)["state_dict"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 from torch import nn
 
 from suite.domain import Domain, StrictModel, lazy
@@ -87,6 +88,17 @@ def make_ctc_set(folder: Path, n: int, seed: int, alphabet: str = "abcd") -> Pat
         lines.append({"audio": name, "text": " ".join(words).upper(), "length": len(x)})
     (folder / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     return folder / "manifest.jsonl"
+
+
+def ctc_recipe(folder: Path, n_train: int, n_valid: int, **sections) -> Path:
+    """A toy CTC corpus (folder/train, folder/valid) and a recipe training on it; ``sections`` join the recipe."""
+    make_ctc_set(folder / "train", n_train, seed=1)
+    make_ctc_set(folder / "valid", n_valid, seed=2)
+    data = {"train": str(folder / "train/manifest.jsonl"), "valid": str(folder / "valid/manifest.jsonl"),
+            "num_workers": 0, **sections.pop("data", {})}
+    path = folder / "toy.yaml"
+    path.write_text(yaml.safe_dump({"task": "tests.toy_domain:CTC", "data": data, **sections}))
+    return path
 
 
 def make_clip_set(folder: Path, n: int, seed: int, size: int = 16, frames: int = 6) -> Path:
