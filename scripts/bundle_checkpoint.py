@@ -13,6 +13,9 @@ from pathlib import Path
 
 import torch
 
+from suite.bundle import load_bundle, model_weights, save_bundle
+from suite.errors import SuiteError
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -20,21 +23,24 @@ def main() -> int:
     ap.add_argument("checkpoint", help="a file in RUN/checkpoints/, e.g. last.ckpt")
     ap.add_argument("--out", type=Path, required=True, help="the new bundle")
     args = ap.parse_args()
-    bundle_path, ckpt_path = args.run / "model.pt", args.run / "checkpoints" / args.checkpoint
-    for p in (bundle_path, ckpt_path):
-        if not p.is_file():
-            print(f"error: {p}: not found", file=sys.stderr)
-            return 2
-    bundle = torch.load(bundle_path, map_location="cpu", weights_only=True)
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-    state = {k.removeprefix("model."): v for k, v in ckpt["state_dict"].items() if k.startswith("model.")}
-    if set(state) != set(bundle["state_dict"]):
-        print(f"error: {ckpt_path}: its weights are not those of {bundle_path}'s model", file=sys.stderr)
+    ckpt_path = args.run / "checkpoints" / args.checkpoint
+    try:
+        bundle = load_bundle(args.run / "model.pt")
+    except SuiteError as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
-    bundle["state_dict"] = state
-    bundle["metrics"] = {**bundle["metrics"], "steps": ckpt["global_step"], "checkpoint": args.checkpoint}
+    if not ckpt_path.is_file():
+        print(f"error: {ckpt_path}: not found", file=sys.stderr)
+        return 2
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    state = model_weights(ckpt["state_dict"])
+    if set(state) != set(bundle["state_dict"]):
+        print(f"error: {ckpt_path}: its weights are not those of {args.run / 'model.pt'}'s model", file=sys.stderr)
+        return 2
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(bundle, args.out)
+    save_bundle(args.out, domain=bundle["domain"], config=bundle["config"], state_dict=state,
+                targets=bundle["targets"], info=bundle["info"],
+                metrics={**bundle["metrics"], "steps": ckpt["global_step"], "checkpoint": args.checkpoint})
     print(f"wrote {args.out} (step {ckpt['global_step']})", file=sys.stderr)
     return 0
 

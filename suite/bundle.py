@@ -18,6 +18,11 @@ from .io import atomic_write_bytes
 FORMAT = 1  # bump on incompatible changes; older readers refuse newer bundles
 
 
+def model_weights(module_state: dict) -> dict:
+    """The model's weights from a SuiteModule state dict or a training checkpoint's ("model." keys)."""
+    return {k.removeprefix("model."): v for k, v in module_state.items() if k.startswith("model.")}
+
+
 def save_bundle(path: str | Path, *, domain: str, config: dict, state_dict: dict, targets: dict,
                 metrics: dict | None = None, info: dict | None = None) -> Path:
     """``targets``: the task's target state (vocabulary, labels, scaling); ``info``: description, provenance."""

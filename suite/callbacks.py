@@ -114,16 +114,16 @@ class PlateauAwareEarlyStopping(L.Callback):
                 return
             self.left_plateau = True
         progress = pl_module.budget_progress()
+        improved = score < (self.best, self.best_loss)
+        if improved:
+            (self.best, self.best_loss), self.best_progress, self.waited = score, progress, 0
         if getattr(pl_module, "cooldown", None) is not None:  # annealing: the run ends with the cool-down
-            if score < (self.best, self.best_loss):
-                (self.best, self.best_loss), self.best_progress = score, progress
             if pl_module.cooldown_done():
                 trainer.should_stop = True
                 if trainer.is_global_zero:
                     print("early stop: the cool-down is over", file=sys.stderr, flush=True)
             return
-        if score < (self.best, self.best_loss):
-            (self.best, self.best_loss), self.best_progress, self.waited = score, progress, 0
+        if improved:
             return
         self.waited += 1
         if (self.waited >= self.patience and progress - self.best_progress >= self.fraction

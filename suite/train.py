@@ -10,7 +10,7 @@ import torch
 import yaml
 from torch.utils.data import DataLoader
 
-from .bundle import save_bundle
+from .bundle import model_weights, save_bundle
 from .callbacks import AtomicCheckpoint, EpochSummary, PlateauAwareEarlyStopping, val_metrics
 from .config import apply_overrides, build_config, read_yaml
 from .data import BucketBatchSampler, ManifestDataset, ResumableLoader, collate
@@ -261,10 +261,9 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         if chosen.name == "best.ckpt":
             metrics = dict(checkpointer.best_metrics) or metrics  # the bundle reports the weights it holds
         else:
-            end, best_err = metrics.get("val/error"), checkpointer.best_metrics.get("val/error")
+            end, best_err = (m.get("val/error", float("nan")) for m in (metrics, checkpointer.best_metrics))
             print(f"model.pt: the weights at the end of the cool-down (validation error {end:.4g}; the best "
-                  f"validation's was {best_err:.4g})" if end is not None and best_err is not None else
-                  "model.pt: the weights at the end of the cool-down", file=sys.stderr)
+                  f"validation's was {best_err:.4g})", file=sys.stderr)
     if module.infeasible:
         metrics["infeasible"] = len(module.infeasible)
     if module.bad_total:
@@ -281,8 +280,8 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         metrics["verdict"] = reason
     bundle = run / "model.pt"
     if trainer.is_global_zero:
-        state = {k.removeprefix("model."): v for k, v in module.state_dict().items() if k.startswith("model.")}
-        save_bundle(bundle, domain=domain.name, config=cfg.model_dump(mode="json"), state_dict=state,
+        save_bundle(bundle, domain=domain.name, config=cfg.model_dump(mode="json"),
+                    state_dict=model_weights(module.state_dict()),
                     targets=targets.state(), metrics=metrics,
                     info={"init": init_source} if init_source else None)
         print(f"wrote {bundle}", file=sys.stderr)
