@@ -118,16 +118,6 @@ def read_config(config_path: str, overrides: list[str], init_bundle: dict | None
     return build_config(raw, source=config_path)
 
 
-def bundled_checkpoint(ckpt_dir: Path, module: SuiteModule) -> Path:
-    """The weights model.pt gets: the best validation, or once a cool-down has begun (train.cooldown) the
-    annealed weights at the end. A validation set of a hundred lines picks its best among high-LR weights by luck
-    as much as by skill: 1000 UNIPEN lines, two runs, the end of the cool-down read other writers at 16.2% and
-    16.1% CER where the best validation's weights read 17.1% and 16.4% (docs/own-data.md)."""
-    if module.cooldown is not None:
-        return ckpt_dir / "last.ckpt"
-    return ckpt_dir / "best.ckpt"
-
-
 def train(config_path: str, overrides: list[str], out: str | None, resume: bool = False,
           init: str | None = None, callbacks: list | None = None) -> Path:
     """Train a recipe; returns the bundle path. ``callbacks``: extra Lightning callbacks (e.g. a tuner's pruner).
@@ -253,12 +243,17 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     if trainer.interrupted:
         raise SuiteError(f"training interrupted; {resume_hint}")
 
-    chosen = bundled_checkpoint(ckpt_dir, module)
+    # model.pt gets the best validation's weights or, once a cool-down has begun (train.cooldown), the annealed
+    # weights at its end: a validation set of a hundred lines picks its best among high-LR weights by luck as much
+    # as by skill (1000 UNIPEN lines, two runs: the end of the cool-down read other writers at 16.2% and 16.1% CER,
+    # the best validation's weights at 17.1% and 16.4%; docs/own-data.md)
+    annealed = module.cooldown is not None
+    chosen = ckpt_dir / ("last.ckpt" if annealed else "best.ckpt")
     metrics = val_metrics(trainer)
     if chosen.is_file():
         state = torch.load(chosen, map_location="cpu", weights_only=False)["state_dict"]
         module.load_state_dict(state)
-        if chosen.name == "best.ckpt":
+        if not annealed:
             metrics = dict(checkpointer.best_metrics) or metrics  # the bundle reports the weights it holds
         else:
             end, best_err = (m.get("val/error", float("nan")) for m in (metrics, checkpointer.best_metrics))

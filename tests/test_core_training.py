@@ -402,18 +402,21 @@ def test_after_a_cooldown_the_bundle_holds_the_annealed_end(tmp_path, capsys):
                             "optim": {"lr": 0.01, "warmup_steps": 2}})
     bundle = train(str(cfg), [], str(tmp_path / "run"), callbacks=[CooldownAtFirstValidation()])
     assert "end of the cool-down" in capsys.readouterr().err
-    weights = torch.load(bundle, weights_only=True)["state_dict"]
     last = torch.load(tmp_path / "run/checkpoints/last.ckpt", weights_only=False)
     assert last["cooldown"] is not None
-    for k, v in last["state_dict"].items():
-        assert torch.equal(weights[k.removeprefix("model.")], v)
+    assert_holds(bundle, last["state_dict"])
     lrs = [float(r["lr-AdamW"]) for r in csv_rows(tmp_path / "run/logs/version_0/metrics.csv") if r.get("lr-AdamW")]
     assert lrs[-1] < 0.2 * max(lrs)  # the cool-down's linear fall, wired into the optimiser
 
     bundle = train(str(cfg), [], str(tmp_path / "plain"))
+    assert_holds(bundle, torch.load(tmp_path / "plain/checkpoints/best.ckpt", weights_only=False)["state_dict"])
+
+
+def assert_holds(bundle: Path, ckpt_state: dict) -> None:
+    """The bundle's weights are exactly the checkpoint's model weights."""
     weights = torch.load(bundle, weights_only=True)["state_dict"]
-    best = torch.load(tmp_path / "plain/checkpoints/best.ckpt", weights_only=False)["state_dict"]
-    assert all(torch.equal(weights[k.removeprefix("model.")], v) for k, v in best.items())
+    for k, v in ckpt_state.items():
+        assert torch.equal(weights[k.removeprefix("model.")], v)
 
 
 def csv_rows(path: Path) -> list[dict]:
