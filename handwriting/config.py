@@ -45,3 +45,7 @@ class HandwritingAugment(StrictModel):
     # told apart by the gaps in the ink; lines where they cannot be are left as written): a small corpus'
     # sentences are not memorised as sentences (0: off; handwriting/word_order.py)
     word_order: float = Field(0.0, ge=0.0, le=1.0)
+    # chance that a training line whose words the ink shows apart is cut after a random word and joined to the
+    # last words of another line by the same writer (the manifest's "writer"; any line where it is missing), ink
+    # and transcript alike: new neighbours for every word in one writer's hand (0: off; handwriting/splice.py)
+    splice: float = Field(0.0, ge=0.0, le=1.0)

@@ -36,6 +36,7 @@ DOMAIN = Domain(
     augment_config=HandwritingAugment,
     load=lazy("handwriting.loading:load_sample"),
     load_returns_target=True,  # augment.word_order re-orders a line's words and its transcript together
+    partner_field="writer",  # augment.splice joins two lines by the same writer
     samples=lazy("handwriting.loading:samples"),
     build_frontend=lazy("handwriting.features:build_frontend"),
     normalize_target=normalize,

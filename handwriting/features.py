@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ from .ink import Ink
 POINT_DIM = 4
 BEZIER_DIM = 8
 MAX_DT = 2.0
+SPLICE_TRIES = 4  # partner lines drawn for augment.splice until one shows its words apart
 MAX_JUMP = 10.0  # clip of dx, dy in spacing units (pen-up jumps between words and lines)
 LOCAL_WINDOW = 25  # points each side for the local centre line (~5 letter heights of pen travel at 0.2)  # seconds; longer pauses carry no more information
 
@@ -316,14 +317,35 @@ def ink_features(ink: Ink | list[np.ndarray], cfg: HandwritingFeatures, aug: Han
 
 
 def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: HandwritingFeatures,
-                          aug: HandwritingAugment | None, rng: random.Random) -> tuple[torch.Tensor, str]:
-    """Training: the features and the transcript of a line, whose words ``augment.word_order`` may re-order."""
+                          aug: HandwritingAugment | None, rng: random.Random,
+                          partner: Callable[[], tuple[Ink, str] | None] | None = None) -> tuple[torch.Tensor, str]:
+    """Training: the features and the transcript of a line, which ``augment.splice`` may join to the end of
+    ``partner()``'s line (another line by the same writer) and whose words ``augment.word_order`` may re-order."""
     strokes = normalize_ink(ink.strokes if isinstance(ink, Ink) else ink, cfg.deskew, cfg.deslant)
+    if aug is not None and aug.splice > 0 and partner is not None and rng.random() < aug.splice:
+        strokes, text = _spliced(strokes, text, partner, cfg, rng)
     if aug is not None and aug.word_order > 0 and rng.random() < aug.word_order:
         from .word_order import shuffle_words
 
         strokes, text = shuffle_words(strokes, text, rng)
     return _normalized_features(strokes, cfg, aug, rng), text
+
+
+def _spliced(strokes: list[np.ndarray], text: str, partner, cfg: HandwritingFeatures,
+             rng: random.Random) -> tuple[list[np.ndarray], str]:
+    from .splice import splice_lines, splittable
+
+    if not splittable(strokes, text):
+        return strokes, text
+    for _ in range(SPLICE_TRIES):  # about a third of UNIPEN's lines show their words apart
+        other = partner()
+        if other is None:
+            break
+        ink, other_text = other
+        other_strokes = normalize_ink(ink.strokes, cfg.deskew, cfg.deslant)
+        if splittable(other_strokes, other_text):
+            return splice_lines(strokes, text, other_strokes, other_text, rng)
+    return strokes, text
 
 
 def _normalized_features(strokes: list[np.ndarray], cfg: HandwritingFeatures, aug: HandwritingAugment | None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from typing import Callable
 
 import torch
 
@@ -20,9 +21,11 @@ def load_single_ink(path: str):
 
 
 def load_sample(path: str, features: HandwritingFeatures, augment: HandwritingAugment | None,
-                rng: random.Random, text: str | None = None) -> torch.Tensor | tuple[torch.Tensor, str]:
+                rng: random.Random, text: str | None = None,
+                partner: Callable[[], tuple[str, str] | None] | None = None) -> torch.Tensor | tuple[torch.Tensor, str]:
     """Feature sequence [T, F] of one ink file; augmentation only when ``augment`` is given (training).
-    Given the line's ``text``: ``(features, text)``, the text re-ordered with the ink (``augment.word_order``)."""
+    Given the line's ``text``: ``(features, text)``, the text re-ordered with the ink (``augment.word_order``) or
+    joined to another line's (``augment.splice``; ``partner()`` gives that line's (path, text), from the core)."""
     try:
         ink = load_single_ink(path)
     except CorruptSample:
@@ -31,7 +34,19 @@ def load_sample(path: str, features: HandwritingFeatures, augment: HandwritingAu
         raise CorruptSample(err.reason, err.path) from None
     if text is None:
         return ink_features(ink, features, augment, rng)
-    return ink_features_and_text(ink, text, features, augment, rng)
+    return ink_features_and_text(ink, text, features, augment, rng, partner and (lambda: _partner_ink(partner)))
+
+
+def _partner_ink(partner):
+    """The partner line's (ink, text), or None when it cannot be read (it is skipped in its own turn)."""
+    drawn = partner()
+    if drawn is None:
+        return None
+    other_path, other_text = drawn
+    try:
+        return load_single_ink(other_path), other_text
+    except SuiteError:
+        return None
 
 
 def estimate_length(path: str, features: HandwritingFeatures) -> int:

@@ -28,11 +28,11 @@ def word_groups(strokes: list[np.ndarray], words: list[str]) -> list[list[int]] 
     ``strokes`` are normalised (x in line heights, left to right). A stroke belongs to the word its
     horizontal extent overlaps, so delayed strokes (i-dots, t-bars, written after the line) join theirs.
     """
-    spans = _word_spans(strokes, words)
+    spans = word_spans(strokes, words)
     return None if spans is None else [indices for _, _, indices in spans]
 
 
-def _word_spans(strokes: list[np.ndarray], words: list[str]) -> list[tuple[float, float, list[int]]] | None:
+def word_spans(strokes: list[np.ndarray], words: list[str]) -> list[tuple[float, float, list[int]]] | None:
     """(left, right, stroke indices) of each word, left to right; None as in ``word_groups``."""
     spans = _gap_spans(strokes, len(words))
     if spans is None:
@@ -80,7 +80,7 @@ def shuffle_words(strokes: list[np.ndarray], text: str, rng: random.Random) -> t
     words = text.split()
     if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
         return strokes, text  # right-to-left words: the ink's left-to-right groups are not in the text's order
-    spans = _word_spans(strokes, words)
+    spans = word_spans(strokes, words)
     if spans is None:
         return strokes, text
     lefts, rights, groups = zip(*spans)

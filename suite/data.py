@@ -43,6 +43,28 @@ class ManifestDataset(Dataset):
         self.load_fn = load_fn or domain.load
         self.load_kwargs = load_kwargs or {}  # e.g. which view of each input (evaluation_views)
         self.epoch = 0
+        self.partners = self._partner_groups() if augment_cfg is not None and self.load_fn is domain.load else None
+
+    def _partner_groups(self) -> dict | None:
+        """Row indices by the value of the domain's ``partner_field`` (None: rows without it, who may pair with any)."""
+        key = self.domain.partner_field
+        if key is None:
+            return None
+        groups: dict = {}
+        for i, row in enumerate(self.rows):
+            groups.setdefault(row.extra.get(key), []).append(i)
+        return groups
+
+    def _partner(self, index: int, rng: random.Random):
+        """(path, target) of a random other row of the same group as row ``index``; None when it has no other."""
+        value = self.rows[index].extra.get(self.domain.partner_field)
+        group = self.partners[value] if value is not None else range(len(self.rows))
+        if len(group) < 2:
+            return None
+        j = index
+        while j == index:
+            j = group[rng.randrange(len(group))]
+        return self.rows[j].path, self.rows[j].target
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -60,6 +82,8 @@ class ManifestDataset(Dataset):
                     raise SuiteError(f"file is {size / 2**20:.0f} MB, over the {self.max_bytes / 2**20:.0f} MB limit",
                                      row.path)
             fields = {**sample_kwargs(self.domain, row.extra), **self.load_kwargs}
+            if self.partners is not None:
+                fields["partner"] = lambda: self._partner(index, rng)
             target = row.target
             if self.domain.load_returns_target and self.load_fn is self.domain.load and target is not None:
                 x, target = self.load_fn(row.path, self.features_cfg, self.augment_cfg, rng,

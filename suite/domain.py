@@ -117,6 +117,10 @@ class Domain:
     # ``load`` also takes the row's target (keyword: ``target_key``) and returns (inputs, target): for
     # augmentations that change the target (a mirrored "walk left" is "walk right")
     load_returns_target: bool = False
+    # a manifest field (e.g. a line's "writer") whose equal values mark training rows the domain may join into one
+    # sample: ``load`` then also takes ``partner``, a callable giving (path, target) of a random other training row
+    # with the same value (any row where the field is missing). Training only; None: rows load one by one
+    partner_field: str | None = None
     # inputs computed once before training (e.g. a frozen CNN's frame features):
     # (domain, model, config, rows, folder, device, training=bool) -> (rows whose paths hold frontend
     # outputs, their load function), or None to train as usual

@@ -81,6 +81,34 @@ def test_hold_out_is_group_disjoint_seeded_and_keeps_training_data():
     assert field is None and len(valid) >= 1 and len(train) >= 10
 
 
+def test_a_domain_with_a_partner_field_draws_training_partners_from_the_same_group(tmp_path):
+    import dataclasses
+
+    import numpy as np
+
+    from suite.data import ManifestDataset
+    from tests.toy_domain import CTC, ToyAugment, ToyFeatures, load_npy
+
+    def load_pair(path, features, augment, rng, partner=None):
+        drawn = partner()
+        return torch.cat([load_npy(path, features, None, rng), load_npy(drawn[0], features, None, rng)])
+
+    domain = dataclasses.replace(CTC, load=load_pair, partner_field="speaker")
+    rows = []
+    for i, speaker in enumerate(["s1", "s1", "s1", "s2", "s2", None, None]):
+        np.save(tmp_path / f"{i}.npy", np.full((1, 2), float(i)))
+        rows.append(Row(str(i), str(tmp_path / f"{i}.npy"), "a", extra={} if speaker is None else {"speaker": speaker}))
+    ds = ManifestDataset(rows, domain, ToyFeatures(), ToyAugment())
+    partners = {i: set() for i in range(len(rows))}
+    for epoch in range(20):
+        ds.epoch = epoch
+        for i in range(len(rows)):
+            partners[i].add(int(ds[i][1][1, 0]))
+    assert partners[0] == {1, 2} and partners[3] == {4} and partners[4] == {3}
+    assert 5 not in partners[5] and len(partners[5]) > 2  # no group: any other row
+    assert ds.partners is not None and ManifestDataset(rows, domain, ToyFeatures(), None).partners is None
+
+
 def test_training_without_valid_manifest_holds_out_part_of_train(tmp_path, capsys):
     manifest = make_ctc_set(tmp_path / "train", 40, seed=1)
     rows = [json.loads(line) for line in manifest.read_text().splitlines()]

@@ -123,3 +123,45 @@ def test_training_loads_return_the_reordered_transcript(tmp_path):
         _, _, target = ds[0]
         texts.add(target)
     assert len(texts) > 1 and all(sorted(t.split()) == ["ab", "cde", "f"] for t in texts)
+
+
+def test_splice_joins_first_words_of_one_line_to_last_words_of_another():
+    from handwriting.splice import splice_lines
+
+    first, second = line(["ab", "cde", "f"], dot_word=1), line(["gh", "ij", "klm"], word_gap=1.2)
+    seen = set()
+    for seed in range(20):
+        out, text = splice_lines(first, "ab cde f", second, "gh ij klm", random.Random(seed))
+        words = text.split()
+        head = [w for w in words if w in ("ab", "cde", "f")]
+        tail = words[len(head):]
+        assert head == ["ab", "cde", "f"][:len(head)] and 1 <= len(head) <= 2
+        assert tail == ["gh", "ij", "klm"][3 - len(tail):] and 1 <= len(tail) <= 2
+        seen.add(text)
+        groups = word_groups(out, words)
+        assert groups is not None  # the joined ink shows its words where the text says
+        starts = [s[0, 2] for s in out if len(s) > 2]
+        assert starts == sorted(starts)  # the second line's words come later in time
+        gap = min(out[k][:, 0].min() for k in groups[len(head)]) - max(out[k][:, 0].max() for k in groups[len(head) - 1])
+        assert gap == pytest.approx(0.8)  # the first line's own word gap
+    assert len(seen) == 4
+    unsplittable = line(["ab", "cd"], word_gap=0.1)
+    assert splice_lines(unsplittable, "ab cd", second, "gh ij klm", random.Random(0)) == (unsplittable, "ab cd")
+
+
+def test_training_splices_lines_of_the_same_writer_only(tmp_path):
+    feats, on = HandwritingFeatures(), HandwritingAugment(splice=1.0)
+    rows = [Row("a", write_line(tmp_path / "a.json", ["ab", "cde", "f"]), "ab cde f", extra={"writer": "w1"}),
+            Row("b", write_line(tmp_path / "b.json", ["gh", "ij"]), "gh ij", extra={"writer": "w1"}),
+            Row("c", write_line(tmp_path / "c.json", ["xy", "zz"]), "xy zz", extra={"writer": "w2"})]
+    ds = ManifestDataset(rows, DOMAIN, feats, on, encode_target=lambda t: t)
+    texts = set()
+    for epoch in range(8):
+        ds.epoch = epoch
+        texts.add(ds[0][2])
+        assert ds[2][2] == "xy zz"  # w2 has no other line
+    assert texts and all(t.split()[-1] in ("ij",) or t.split()[-2:] == ["gh", "ij"] for t in texts)
+    assert not any("xy" in t or "zz" in t for t in texts)
+    # evaluation (no augment) never joins lines
+    ds_eval = ManifestDataset(rows, DOMAIN, feats, None, encode_target=lambda t: t)
+    assert ds_eval.partners is None and ds_eval[0][2] == "ab cde f"
