@@ -333,18 +333,20 @@ def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: Handwriti
 
 def _spliced(strokes: list[np.ndarray], text: str, partner, cfg: HandwritingFeatures,
              rng: random.Random) -> tuple[list[np.ndarray], str]:
-    from .splice import splice_lines, splittable
+    from .splice import splice_lines
+    from .word_order import split_line
 
-    if not splittable(strokes, text):
+    first = split_line(strokes, text)
+    if first is None:
         return strokes, text
     for _ in range(SPLICE_TRIES):  # about a third of UNIPEN's lines show their words apart
         other = partner()
         if other is None:
             break
         ink, other_text = other
-        other_strokes = normalize_ink(ink.strokes, cfg.deskew, cfg.deslant)
-        if splittable(other_strokes, other_text):
-            return splice_lines(strokes, text, other_strokes, other_text, rng)
+        second = split_line(normalize_ink(ink.strokes, cfg.deskew, cfg.deslant), other_text)
+        if second is not None:
+            return splice_lines(first, second, rng)
     return strokes, text
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,6 +22,23 @@ WIDTH_RATIO = 2.5  # a word's width per letter may differ from the line's by thi
 WORD_PAUSE_S = 0.2  # pen-up time between re-ordered words, seconds (timed ink)
 
 
+class SplitLine(NamedTuple):
+    """A line whose words the ink shows apart: its strokes, its words, and each word's (left, right, stroke indices)."""
+    strokes: list[np.ndarray]
+    words: list[str]
+    spans: list[tuple[float, float, list[int]]]
+
+
+def split_line(strokes: list[np.ndarray], text: str) -> SplitLine | None:
+    """The line split into its words, or None: words the ink does not show apart (``word_groups``), or
+    right-to-left script (whose ink's left-to-right groups are not in the text's order)."""
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return None
+    words = text.split()
+    spans = _word_spans(strokes, words)
+    return None if spans is None else SplitLine(strokes, words, spans)
+
+
 def word_groups(strokes: list[np.ndarray], words: list[str]) -> list[list[int]] | None:
     """Stroke indices of each word of ``words``, left to right, or None when the ink does not show them
     clearly: ambiguous gaps, or a word far narrower or wider than its letters make likely.
@@ -28,11 +46,11 @@ def word_groups(strokes: list[np.ndarray], words: list[str]) -> list[list[int]] 
     ``strokes`` are normalised (x in line heights, left to right). A stroke belongs to the word its
     horizontal extent overlaps, so delayed strokes (i-dots, t-bars, written after the line) join theirs.
     """
-    spans = word_spans(strokes, words)
+    spans = _word_spans(strokes, words)
     return None if spans is None else [indices for _, _, indices in spans]
 
 
-def word_spans(strokes: list[np.ndarray], words: list[str]) -> list[tuple[float, float, list[int]]] | None:
+def _word_spans(strokes: list[np.ndarray], words: list[str]) -> list[tuple[float, float, list[int]]] | None:
     """(left, right, stroke indices) of each word, left to right; None as in ``word_groups``."""
     spans = _gap_spans(strokes, len(words))
     if spans is None:
@@ -77,13 +95,11 @@ def shuffle_words(strokes: list[np.ndarray], text: str, rng: random.Random) -> t
     """The line with its words in a random other order, each keeping its own strokes, stroke order and
     heights; words are laid out left to right with the line's own word gaps, in the new order in time too.
     Lines whose words cannot be told apart from the ink, or that hold right-to-left script, are returned unchanged."""
-    words = text.split()
-    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
-        return strokes, text  # right-to-left words: the ink's left-to-right groups are not in the text's order
-    spans = word_spans(strokes, words)
-    if spans is None:
+    line = split_line(strokes, text)
+    if line is None:
         return strokes, text
-    lefts, rights, groups = zip(*spans)
+    words = line.words
+    lefts, rights, groups = zip(*line.spans)
     written = list(range(len(words)))
     order = written[:]
     while order == written:

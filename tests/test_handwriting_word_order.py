@@ -127,11 +127,13 @@ def test_training_loads_return_the_reordered_transcript(tmp_path):
 
 def test_splice_joins_first_words_of_one_line_to_last_words_of_another():
     from handwriting.splice import splice_lines
+    from handwriting.word_order import split_line
 
-    first, second = line(["ab", "cde", "f"], dot_word=1), line(["gh", "ij", "klm"], word_gap=1.2)
+    first = split_line(line(["ab", "cde", "f"], dot_word=1), "ab cde f")
+    second = split_line(line(["gh", "ij", "klm"], word_gap=1.2), "gh ij klm")
     seen = set()
     for seed in range(20):
-        out, text = splice_lines(first, "ab cde f", second, "gh ij klm", random.Random(seed))
+        out, text = splice_lines(first, second, random.Random(seed))
         words = text.split()
         head = [w for w in words if w in ("ab", "cde", "f")]
         tail = words[len(head):]
@@ -145,8 +147,8 @@ def test_splice_joins_first_words_of_one_line_to_last_words_of_another():
         gap = min(out[k][:, 0].min() for k in groups[len(head)]) - max(out[k][:, 0].max() for k in groups[len(head) - 1])
         assert gap == pytest.approx(0.8)  # the first line's own word gap
     assert len(seen) == 4
-    unsplittable = line(["ab", "cd"], word_gap=0.1)
-    assert splice_lines(unsplittable, "ab cd", second, "gh ij klm", random.Random(0)) == (unsplittable, "ab cd")
+    assert split_line(line(["ab", "cd"], word_gap=0.1), "ab cd") is None
+    assert split_line(line(["אב", "גד"]), "אב גד") is None
 
 
 def test_training_splices_lines_of_the_same_writer_only(tmp_path):
