@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from suite.domain import StrictModel
 
@@ -49,3 +49,15 @@ class HandwritingAugment(StrictModel):
     # last words of another line by the same writer (the manifest's "writer"; any line where it is missing), ink
     # and transcript alike: new neighbours for every word in one writer's hand (0: off; handwriting/splice.py)
     splice: float = Field(0.0, ge=0.0, le=1.0)
+    # every gap between the words of a training line whose words the ink shows apart is scaled by one factor drawn
+    # uniformly from this range (after splicing and re-ordering): writers space their words differently, and narrow
+    # gaps teach the model to find a word boundary from the letters too ((1, 1): off; handwriting/word_gaps.py)
+    word_gaps: tuple[float, float] = (1.0, 1.0)
+
+    @field_validator("word_gaps")
+    @classmethod
+    def _factor_range(cls, bounds: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = bounds
+        if not 0 <= lo <= hi:
+            raise ValueError(f"[{lo:g}, {hi:g}] is not a range of factors: 0 <= low <= high")
+        return bounds

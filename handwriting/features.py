@@ -320,7 +320,8 @@ def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: Handwriti
                           aug: HandwritingAugment | None, rng: random.Random,
                           partner: Callable[[], tuple[Ink, str] | None] | None = None) -> tuple[torch.Tensor, str]:
     """Training: the features and the transcript of a line, which ``augment.splice`` may join to the end of
-    ``partner()``'s line (another line by the same writer) and whose words ``augment.word_order`` may re-order."""
+    ``partner()``'s line (another line by the same writer), whose words ``augment.word_order`` may re-order and
+    whose word gaps ``augment.word_gaps`` may narrow or widen."""
     strokes = normalize_ink(ink.strokes if isinstance(ink, Ink) else ink, cfg.deskew, cfg.deslant)
     if aug is not None and aug.splice > 0 and partner is not None and rng.random() < aug.splice:
         strokes, text = _spliced(strokes, text, partner, cfg, rng)
@@ -328,6 +329,13 @@ def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: Handwriti
         from .word_order import shuffle_words
 
         strokes, text = shuffle_words(strokes, text, rng)
+    if aug is not None and aug.word_gaps != (1.0, 1.0):
+        from .word_gaps import scale_word_gaps
+        from .word_order import split_line
+
+        line = split_line(strokes, text)
+        if line is not None:
+            strokes = scale_word_gaps(line, rng.uniform(*aug.word_gaps))
     return _normalized_features(strokes, cfg, aug, rng), text
 
 

@@ -167,3 +167,36 @@ def test_training_splices_lines_of_the_same_writer_only(tmp_path):
     # evaluation (no augment) never joins lines
     ds_eval = ManifestDataset(rows, DOMAIN, feats, None, encode_target=lambda t: t)
     assert ds_eval.partners is None and ds_eval[0][2] == "ab cde f"
+
+
+def test_word_gaps_scale_the_gaps_between_words_only():
+    from handwriting.word_gaps import scale_word_gaps
+    from handwriting.word_order import split_line
+
+    words = ["ab", "cde", "f"]
+    split = split_line(line(words, dot_word=1), "ab cde f")
+    for factor, gap in [(0.25, 0.2), (2.0, 1.6)]:  # the line's word gaps are 0.8, its letter gaps 0.1
+        out = scale_word_gaps(split, factor)
+        groups = [g for _, _, g in split.spans]
+        assert groups == [[0, 1], [2, 3, 4, 6], [5]]  # the dot over "cde" moves with it
+        spans = [(min(out[i][:, 0].min() for i in g), max(out[i][:, 0].max() for i in g)) for g in groups]
+        assert [b[0] - a[1] for a, b in zip(spans, spans[1:])] == pytest.approx([gap, gap])
+        for g in groups:  # each word moved as a whole, sideways only
+            shift = out[g[0]][0, 0] - split.strokes[g[0]][0, 0]
+            for i in g:
+                np.testing.assert_allclose(out[i], split.strokes[i] + [shift, 0.0, 0.0])
+
+
+def test_word_gaps_in_training_and_their_config_check(tmp_path):
+    from pydantic import ValidationError
+
+    path = write_line(tmp_path / "a.json", ["ab", "cde", "f"])
+    feats, plain = HandwritingFeatures(), HandwritingAugment(prob=0.0, jitter=0.0, point_dropout=0.0)
+    narrow = plain.model_copy(update={"word_gaps": (0.2, 0.2)})
+    x0, t0 = load_sample(path, feats, plain, random.Random(0), text="ab cde f")
+    x1, t1 = load_sample(path, feats, narrow, random.Random(0), text="ab cde f")
+    assert t0 == t1 == "ab cde f"
+    pen_up_jumps = lambda x: sorted(x[x[:, 3] == 1, 0].tolist())[-2:]  # the two widest moves: the word gaps
+    assert all(n < w for n, w in zip(pen_up_jumps(x1), pen_up_jumps(x0)))
+    with pytest.raises(ValidationError, match="word_gaps"):
+        HandwritingAugment(word_gaps=(1.2, 0.8))
