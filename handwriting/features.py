@@ -19,10 +19,10 @@ from .ink import Ink
 
 POINT_DIM = 4
 BEZIER_DIM = 8
-MAX_DT = 2.0
+MAX_DT = 2.0  # seconds; longer pauses carry no more information
 SPLICE_TRIES = 4  # partner lines drawn for augment.splice until one shows its words apart
 MAX_JUMP = 10.0  # clip of dx, dy in spacing units (pen-up jumps between words and lines)
-LOCAL_WINDOW = 25  # points each side for the local centre line (~5 letter heights of pen travel at 0.2)  # seconds; longer pauses carry no more information
+LOCAL_WINDOW = 25  # points each side for the local centre line (~5 letter heights of pen travel at 0.2)
 
 
 def feature_dim(cfg: HandwritingFeatures) -> int:
