@@ -323,13 +323,16 @@ def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: Handwriti
     ``partner()``'s line (another line by the same writer), whose words ``augment.word_order`` may re-order and
     whose word gaps ``augment.word_gaps`` may narrow or widen."""
     strokes = normalize_ink(ink.strokes if isinstance(ink, Ink) else ink, cfg.deskew, cfg.deslant)
-    if aug is not None and aug.splice > 0 and partner is not None and rng.random() < aug.splice:
+    if aug is None:
+        return _normalized_features(strokes, cfg, aug, rng), text
+    if aug.splice > 0 and partner is not None and rng.random() < aug.splice:
         strokes, text = _spliced(strokes, text, partner, cfg, rng)
-    if aug is not None and aug.word_order > 0 and rng.random() < aug.word_order:
+    if aug.word_order > 0 and rng.random() < aug.word_order:
         from .word_order import shuffle_words
 
         strokes, text = shuffle_words(strokes, text, rng)
-    if aug is not None and aug.word_gaps != (1.0, 1.0):
+    # each step splits the line anew: splicing and re-ordering move its strokes, so earlier spans no longer hold
+    if aug.word_gaps != (1.0, 1.0):
         from .word_gaps import scale_word_gaps
         from .word_order import split_line
 

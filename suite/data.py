@@ -46,13 +46,14 @@ class ManifestDataset(Dataset):
         self.partners = self._partner_groups() if augment_cfg is not None and self.load_fn is domain.load else None
 
     def _partner_groups(self) -> dict | None:
-        """Row indices by the value of the domain's ``partner_field`` (None: rows without it, who may pair with any)."""
+        """Row indices by the value of the domain's ``partner_field``; rows without it pair with any row instead."""
         key = self.domain.partner_field
         if key is None:
             return None
         groups: dict = {}
         for i, row in enumerate(self.rows):
-            groups.setdefault(row.extra.get(key), []).append(i)
+            if row.extra.get(key) is not None:
+                groups.setdefault(row.extra[key], []).append(i)
         return groups
 
     def _partner(self, index: int, rng: random.Random):
