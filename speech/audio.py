@@ -22,6 +22,7 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".
 # libsndfile notes a WAV/AIFF whose header claims more data than the file holds as "(should be N)"
 _SHOULD_BE = re.compile(r"^(data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 # an MP3 frame holds 1152 samples; decoders may legitimately return up to about one frame less
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000  # Hz: telephone speech to the highest studio rates
 _FRAME_SLACK = 2304
 
 
@@ -84,6 +85,9 @@ def read_audio(path: str | os.PathLike, sample_rate: int, error: type[SuiteError
             raise error(f"not a readable audio file ({reason})", path) from None
     if data.shape[0] == 0:
         raise error("contains no audio samples", path)
+    if not MIN_SAMPLE_RATE <= sr <= MAX_SAMPLE_RATE:
+        # a damaged header's rate (a WAV with one flipped byte declared 3.2 GHz) would make resampling take minutes
+        raise error(f"sample rate {sr} Hz is outside {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz (damaged header?)", path)
     mono = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     if not np.isfinite(mono).all():
         raise error("contains non-finite samples (NaN/inf)", path)
