@@ -34,6 +34,7 @@ def cmd_evaluate(args) -> int:
     result = evaluate(predictor, args.manifest, allow_outside=args.allow_outside_paths,
                       batch_size=args.batch_size, num_workers=args.workers, quiet=args.json, views=args.views)
     pairs = result.pop("_pairs", None)
+    result.pop("_ids", None)
     matrix = result.pop("_confusion", None)
     per_class = result.pop("_per_class", None)
     if per_class:  # accuracy of each class present in the manifest (classification), and where errors went

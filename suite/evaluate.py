@@ -14,7 +14,8 @@ from .progress import progress
 
 def evaluate(predictor, manifest: str, *, allow_outside: bool = True, batch_size: int = 16,
              num_workers: int = 2, quiet: bool = False, views: int | None = None) -> dict:
-    """``{"samples", "skipped", <task metrics>}``; artefacts such as ``_pairs`` or ``_confusion`` start with ``_``.
+    """``{"samples", "skipped", <task metrics>}``; artefacts such as ``_pairs`` or ``_confusion`` start with ``_``;
+    ``_ids`` names the manifest row of each scored sample, in the order of ``_pairs``.
 
     ``views`` (default: the domain's ``evaluation_views`` of the bundle's features, else 1): views of each
     input whose outputs the task averages, e.g. staggered clips of a video, as the domain's inference does."""
@@ -28,7 +29,7 @@ def evaluate(predictor, manifest: str, *, allow_outside: bool = True, batch_size
                             load_kwargs={"view": v, "views": views} if views > 1 else None) for v in range(views)]
     loader = DataLoader(_Views(sets), batch_sampler=sampler, num_workers=num_workers,
                         collate_fn=partial(_collate_views, collate_targets=task.collate_targets, views=views))
-    refs, hyps, skipped = [], [], []
+    refs, hyps, ids, skipped = [], [], [], []
     with progress(len(rows), "evaluating", quiet=quiet) as bar:
         for batches in loader:
             batch = batches[0]
@@ -38,6 +39,7 @@ def evaluate(predictor, manifest: str, *, allow_outside: bool = True, batch_size
                 out, out_lengths = outs[0] if views == 1 else (task.average_views([o for o, _ in outs]), outs[0][1])
                 refs += task.batch_references(batch, targets)  # as validation during training sees them
                 hyps += task.hypotheses(out, out_lengths, targets, predictor.decoder)
+                ids += batch.ids
             bar(len(batch.ids) + len(batch.skipped))
     for sid, reason in skipped[:5]:
         print(f"skipped: {reason}", file=sys.stderr)
@@ -47,6 +49,7 @@ def evaluate(predictor, manifest: str, *, allow_outside: bool = True, batch_size
     metrics = task.metrics(refs, hyps, targets)
     metrics.pop("error", None)
     result.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()})
+    result["_ids"] = ids
     return result
 
 

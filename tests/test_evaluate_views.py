@@ -93,3 +93,25 @@ def test_an_input_with_an_unreadable_view_is_skipped_whole(manifest, tmp_path):
     assert three["skipped"] == 1 and three["samples"] == 3 and three["accuracy"] == 1.0
     one = evaluate(predictor, manifest, num_workers=0, quiet=True, views=1)  # the first view reads
     assert one["skipped"] == 0 and one["samples"] == 4
+
+
+def test_ids_name_the_row_of_each_scored_pair(tmp_path):
+    """Batches come in length order, not manifest order: ``_ids`` follows the scores, skipped rows left out."""
+    rows = []
+    for i, (label, length) in enumerate([("a", 9), ("b", 1), ("b", 5), ("a", 3), ("b", 7)]):
+        (tmp_path / f"{i}.txt").write_text("-1" if i == 2 else str("ab".index(label)))
+        rows.append({"x": f"{i}.txt", "label": label, "length": length, "id": f"row{i}"})
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    class Pairs(SimpleNamespace):  # the classify task, keeping (reference, predicted) per sample
+        def metrics(self, refs, hyps, targets):
+            return {"_pairs": [(int(r), int(h.argmax())) for r, h in zip(refs, hyps)]}
+
+    predictor = OneHot(toy_domain(None), ToyFeatures())
+    predictor.task = Pairs(batch_references=TASK.batch_references, hypotheses=TASK.hypotheses,
+                           collate_targets=TASK.collate_targets)
+    result = evaluate(predictor, str(tmp_path / "m.jsonl"), batch_size=2, num_workers=0, quiet=True)
+    assert result["_ids"] != sorted(result["_ids"])  # the length order, so the test can tell
+    assert sorted(result["_ids"]) == ["row0", "row1", "row3", "row4"]
+    label = {r["id"]: "ab".index(r["label"]) for r in rows}
+    assert [label[i] for i in result["_ids"]] == [ref for ref, _ in result["_pairs"]]
