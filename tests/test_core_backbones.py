@@ -29,10 +29,11 @@ def test_ctc_encoder_shapes_and_lengths(subsample, rnn, bidirectional):
 
 
 @pytest.mark.parametrize("pack", ["padded", "packed"])
-@pytest.mark.parametrize("subsample", [1, 4])
-def test_sequence_alone_equals_sequence_in_padded_batch(pack, subsample):
+@pytest.mark.parametrize("subsample,context", [(1, 0), (4, 0), (1, 2), (2, 3)])
+def test_sequence_alone_equals_sequence_in_padded_batch(pack, subsample, context):
     torch.manual_seed(0)
-    m = CTCEncoder(6, 5, subsample=subsample, subsample_channels=8, layers=3, hidden=10, pack=pack).eval()
+    m = CTCEncoder(6, 5, subsample=subsample, subsample_channels=8, layers=3, hidden=10, pack=pack,
+                   context_convs=context).eval()
     x, lengths = padded_batch([50, 31, 12, 7], 6)
     out, out_lengths = m(x, lengths)
     for i, n in enumerate(lengths.tolist()):
@@ -53,9 +54,10 @@ def test_packed_and_padded_paths_agree():
         torch.testing.assert_close(a[i, :n], b[i, :n], atol=1e-5, rtol=1e-5)
 
 
-def test_padding_content_does_not_leak():
+@pytest.mark.parametrize("context", [0, 2])
+def test_padding_content_does_not_leak(context):
     torch.manual_seed(2)
-    m = CTCEncoder(4, 5, subsample=2, subsample_channels=8, layers=2, hidden=8).eval()
+    m = CTCEncoder(4, 5, subsample=2, subsample_channels=8, layers=2, hidden=8, context_convs=context).eval()
     x, lengths = padded_batch([20, 9], 4)
     noisy = x.clone()
     noisy[1, 9:] = 100.0  # garbage in the padding region
@@ -69,3 +71,23 @@ def test_reverse_padded_reverses_within_length():
     r = reverse_padded(x, torch.tensor([5, 3]))
     assert r[0, :, 0].tolist() == [4, 3, 2, 1, 0]
     assert r[1, :, 0].tolist() == [7, 6, 5, 8, 9]
+
+
+def test_context_convs_keep_the_frame_rate_and_old_weights():
+    """Same-rate convolutions change no output length; without them the weights' names are the old ones, so
+    bundles saved before the option load as they are."""
+    plain = CTCEncoder(4, 5, subsample=2, subsample_channels=8, layers=1, hidden=8)
+    assert not any(k.startswith("subsampler.context") for k in plain.state_dict())
+    wide = CTCEncoder(4, 5, subsample=2, subsample_channels=8, layers=1, hidden=8, context_convs=2, context_kernel=7)
+    assert [tuple(c.weight.shape) for c in wide.subsampler.context] == [(8, 4, 7), (8, 8, 7)]
+    x, lengths = padded_batch([21, 8], 4)
+    assert wide(x, lengths)[1].tolist() == plain(x, lengths)[1].tolist() == [11, 4]
+
+
+def test_an_even_context_kernel_is_refused_by_name():
+    from pydantic import ValidationError
+
+    from suite.tasks.ctc import CTCModelConfig
+
+    with pytest.raises(ValidationError, match="context_kernel"):
+        CTCModelConfig(context_convs=2, context_kernel=4)

@@ -26,12 +26,17 @@ def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 
 
 class ConvSubsampler(nn.Module):
-    """Strided 1-D convolutions over time, each halving the frame rate; padding is re-zeroed after each."""
+    """Optional same-rate 1-D convolutions over time (``context``: local shape, shared along the sequence), then
+    strided ones, each halving the frame rate; padding is re-zeroed after each."""
 
-    def __init__(self, in_dim: int, channels: int, factor: int):
+    def __init__(self, in_dim: int, channels: int, factor: int, context: int = 0, kernel: int = 5):
         super().__init__()
         n = {1: 0, 2: 1, 4: 2, 8: 3}[factor]
-        dims = [in_dim] + [channels] * n
+        if kernel < 1 or kernel % 2 == 0:
+            raise ValueError(f"context kernel must be odd and positive, not {kernel}")
+        ctx = [in_dim] + [channels] * context
+        self.context = nn.ModuleList(nn.Conv1d(ctx[i], ctx[i + 1], kernel, padding=kernel // 2) for i in range(context))
+        dims = [ctx[-1]] + [channels] * n
         self.convs = nn.ModuleList(nn.Conv1d(dims[i], dims[i + 1], 3, stride=2, padding=1) for i in range(n))
         self.out_dim = dims[-1]
 
@@ -42,6 +47,8 @@ class ConvSubsampler(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = x.transpose(1, 2)  # [B, F, T]
+        for conv in self.context:
+            x = torch.relu(conv(x * length_mask(lengths, x.shape[2])[:, None, :].to(x.dtype)))
         for conv in self.convs:
             x = x * length_mask(lengths, x.shape[2])[:, None, :].to(x.dtype)
             x = torch.relu(conv(x))
@@ -110,15 +117,17 @@ class CTCEncoder(nn.Module):
         vocab_size: number of output classes including the blank.
         input_proj: optional size of a linear projection applied first.
         subsample: time subsampling factor (1, 2, 4, 8) by strided convolutions.
+        context_convs: same-rate convolutions (``subsample_channels`` wide, ``context_kernel`` steps) before them.
     """
 
     def __init__(self, input_dim: int, vocab_size: int, *, input_proj: int | None = None, subsample: int = 1,
                  subsample_channels: int = 256, rnn: str = "lstm", layers: int = 3, hidden: int = 256,
-                 bidirectional: bool = True, dropout: float = 0.1, pack: str = "auto"):
+                 bidirectional: bool = True, dropout: float = 0.1, pack: str = "auto", context_convs: int = 0,
+                 context_kernel: int = 5):
         super().__init__()
         self.proj = nn.Linear(input_dim, input_proj) if input_proj else None
         dim = input_proj or input_dim
-        self.subsampler = ConvSubsampler(dim, subsample_channels, subsample)
+        self.subsampler = ConvSubsampler(dim, subsample_channels, subsample, context_convs, context_kernel)
         self.rnn = RecurrentStack(self.subsampler.out_dim, hidden, layers, rnn, bidirectional, dropout, pack)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.rnn.out_dim, vocab_size)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, Sequence
 
+from pydantic import Field, field_validator
+
 from ..domain import StrictModel
 from ..errors import SuiteError
 from .base import TargetSpace, Task
@@ -14,12 +16,23 @@ class CTCModelConfig(StrictModel):
     input_proj: int | None = None  # linear projection of input features before the front end
     subsample: Literal[1, 2, 4, 8] = 1  # time subsampling by strided 1-D convolutions
     subsample_channels: int = 256
+    # same-rate convolutions over time before the subsampling (width subsample_channels): letter-sized shapes
+    # learnt once and shared along the line rather than by the LSTM alone
+    context_convs: int = Field(0, ge=0, le=8)
+    context_kernel: int = Field(5, ge=1, le=31)
     rnn: Literal["lstm", "gru", "lstm_peephole"] = "lstm"
     layers: int = 3
     hidden: int = 256
     bidirectional: bool = True
     dropout: float = 0.1
     pack: Literal["auto", "packed", "padded"] = "auto"  # auto: packed on CUDA, padded(+exact reversal) on CPU
+
+    @field_validator("context_kernel")
+    @classmethod
+    def _odd(cls, k: int) -> int:
+        if k % 2 == 0:
+            raise ValueError(f"must be odd (the same steps on either side), not {k}")
+        return k
 
 
 class DecodeConfig(StrictModel):
@@ -124,7 +137,8 @@ class CTCTask(Task):
 
         return CTCEncoder(in_dim, targets.n_out, input_proj=m.input_proj, subsample=m.subsample,
                           subsample_channels=m.subsample_channels, rnn=m.rnn, layers=m.layers, hidden=m.hidden,
-                          bidirectional=m.bidirectional, dropout=m.dropout, pack=m.pack)
+                          bidirectional=m.bidirectional, dropout=m.dropout, pack=m.pack,
+                          context_convs=m.context_convs, context_kernel=m.context_kernel)
 
     def collate_targets(self, targets: list):
         import torch
