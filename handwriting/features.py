@@ -193,15 +193,21 @@ def normalize_ink(strokes: list[np.ndarray], deskew: bool = True, deslant: bool 
     return out
 
 
+def affine_matrix(scale_x: float, shear: float, degrees: float) -> np.ndarray:
+    """2 x 2 map of (x, y): stretch x, slant by ``shear``, then rotate by ``degrees``."""
+    a = math.radians(degrees)
+    # y grows downward: a forward slant moves the top (negative y) right, hence x -= shear * y
+    return np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ np.array([[scale_x, -shear],
+                                                                                             [0.0, 1.0]])
+
+
 def augment_strokes(strokes: list[np.ndarray], aug: HandwritingAugment, rng: random.Random) -> list[np.ndarray]:
     """Random affine transform (aspect, slant, rotation) of normalized strokes."""
     if rng.random() >= aug.prob:
         return strokes
     sx = rng.uniform(*aug.scale_x)
     sh = rng.uniform(-aug.shear, aug.shear)
-    a = math.radians(rng.uniform(-aug.rotate_deg, aug.rotate_deg))
-    # y grows downward: a forward slant moves the top (negative y) right, hence x -= shear * y
-    m = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ np.array([[sx, -sh], [0.0, 1.0]])
+    m = affine_matrix(sx, sh, rng.uniform(-aug.rotate_deg, aug.rotate_deg))
     out = _moved(strokes, lambda xy: xy @ m.T)
     if aug.stroke_warp > 0:
         out = _warp_each_stroke(out, aug.stroke_warp, rng)

@@ -5,27 +5,24 @@ CTC frames line up), and the views' character probabilities are averaged before 
 Prints the CER of each view alone and of some averages (docs/own-data.md).
 """
 import argparse
-import json
-import math
-import os
 
 import numpy as np
 import torch
 
-from edit_kinds import edits
-from handwriting.features import normalize_ink, point_features, resample_strokes
+from handwriting.features import affine_matrix, normalize_ink, point_features, resample_strokes
 from handwriting.loading import load_single_ink
 from handwriting.text import normalize
 from suite.inference import load_predictor
+from suite.manifest import read_manifest
+from suite.metrics import cer
 
 VIEWS = {"plain": (1, 0, 0), "shear-": (1, -0.15, 0), "shear+": (1, 0.15, 0), "narrow": (0.9, 0, 0),
          "wide": (1.1, 0, 0), "rotate-": (1, 0, -3), "rotate+": (1, 0, 3)}  # (x scale, shear, degrees)
 AVERAGES = [("plain", "shear-", "shear+"), ("plain", "narrow", "wide"), ("plain", "rotate-", "rotate+"), tuple(VIEWS)]
 
 
-def view_features(strokes, cfg, sx: float, shear: float, degrees: float) -> torch.Tensor:
-    a = math.radians(degrees)
-    m = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ np.array([[sx, -shear], [0.0, 1.0]])
+def view_features(strokes, cfg, view: tuple[float, float, float]) -> torch.Tensor:
+    m = affine_matrix(*view)
     moved = [s.copy() for s in strokes]
     for s in moved:
         s[:, :2] = s[:, :2] @ m.T
@@ -39,26 +36,25 @@ def main() -> None:
     args = p.parse_args()
     predictor = load_predictor(args.model)
     cfg = predictor.config.features
-    rows = [json.loads(line) for line in open(args.manifest, encoding="utf-8") if line.strip()]
-    base = os.path.dirname(args.manifest)
+    rows = read_manifest(args.manifest, predictor.domain.input_key, predictor.domain.target_key)
+    refs = [normalize(r.target) for r in rows]
     probs: dict[str, list[torch.Tensor]] = {k: [] for k in VIEWS}
-    refs = [normalize(r["text"]) for r in rows]
     for i in range(0, len(rows), 32):
-        lines = [resample_strokes(normalize_ink(load_single_ink(os.path.join(base, r["ink"])).strokes, cfg.deskew,
-                                                cfg.deslant), cfg.spacing) for r in rows[i:i + 32]]
+        lines = [resample_strokes(normalize_ink(load_single_ink(r.path).strokes, cfg.deskew, cfg.deslant),
+                                  cfg.spacing) for r in rows[i:i + 32]]
         for name, view in VIEWS.items():
             with torch.no_grad():
-                out, lengths = predictor.run([view_features(s, cfg, *view) for s in lines])
+                out, lengths = predictor.run([view_features(s, cfg, view) for s in lines])
             probs[name] += [out[j, :n].exp() for j, n in enumerate(lengths.tolist())]
 
-    def cer(per_line: list[torch.Tensor]) -> float:
+    def score(per_line: list[torch.Tensor]) -> float:
         hyps = [predictor.results(q.log()[None], torch.tensor([len(q)]))[0]["text"] for q in per_line]
-        return round(sum(len(edits(r, h)) for r, h in zip(refs, hyps)) / sum(map(len, refs)), 4)
+        return round(cer(refs, hyps), 4)
 
     for name in VIEWS:
-        print(f"{name}: cer {cer(probs[name])}", flush=True)
+        print(f"{name}: cer {score(probs[name])}", flush=True)
     for names in AVERAGES:
-        print(f"{' + '.join(names)}: cer {cer([torch.stack(q).mean(0) for q in zip(*(probs[k] for k in names))])}",
+        print(f"{' + '.join(names)}: cer {score([torch.stack(q).mean(0) for q in zip(*(probs[k] for k in names))])}",
               flush=True)
 
 

@@ -47,8 +47,10 @@ class ConvSubsampler(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = x.transpose(1, 2)  # [B, F, T]
-        for conv in self.context:
-            x = torch.relu(conv(x * length_mask(lengths, x.shape[2])[:, None, :].to(x.dtype)))
+        if len(self.context):
+            mask = length_mask(lengths, x.shape[2])[:, None, :].to(x.dtype)  # same-rate: one mask for all
+            for conv in self.context:
+                x = torch.relu(conv(x * mask))
         for conv in self.convs:
             x = x * length_mask(lengths, x.shape[2])[:, None, :].to(x.dtype)
             x = torch.relu(conv(x))
