@@ -201,6 +201,11 @@ def affine_matrix(scale_x: float, shear: float, degrees: float) -> np.ndarray:
                                                                                              [0.0, 1.0]])
 
 
+def apply_affine(strokes: list[np.ndarray], m: np.ndarray) -> list[np.ndarray]:
+    """Copies of the strokes with their points' (x, y) mapped by the 2 x 2 matrix ``m``; times kept."""
+    return _moved(strokes, lambda xy: xy @ m.T)
+
+
 def augment_strokes(strokes: list[np.ndarray], aug: HandwritingAugment, rng: random.Random) -> list[np.ndarray]:
     """Random affine transform (aspect, slant, rotation) of normalized strokes."""
     if rng.random() >= aug.prob:
@@ -208,7 +213,7 @@ def augment_strokes(strokes: list[np.ndarray], aug: HandwritingAugment, rng: ran
     sx = rng.uniform(*aug.scale_x)
     sh = rng.uniform(-aug.shear, aug.shear)
     m = affine_matrix(sx, sh, rng.uniform(-aug.rotate_deg, aug.rotate_deg))
-    out = _moved(strokes, lambda xy: xy @ m.T)
+    out = apply_affine(strokes, m)
     if aug.stroke_warp > 0:
         out = _warp_each_stroke(out, aug.stroke_warp, rng)
     return elastic_warp(out, aug.elastic, aug.elastic_wavelength, rng) if aug.elastic > 0 else out

@@ -9,7 +9,7 @@ import argparse
 import numpy as np
 import torch
 
-from handwriting.features import affine_matrix, normalize_ink, point_features, resample_strokes
+from handwriting.features import affine_matrix, apply_affine, normalize_ink, point_features, resample_strokes
 from handwriting.loading import load_single_ink
 from handwriting.text import normalize
 from suite.inference import load_predictor
@@ -22,10 +22,7 @@ AVERAGES = [("plain", "shear-", "shear+"), ("plain", "narrow", "wide"), ("plain"
 
 
 def view_features(strokes, cfg, view: tuple[float, float, float]) -> torch.Tensor:
-    m = affine_matrix(*view)
-    moved = [s.copy() for s in strokes]
-    for s in moved:
-        s[:, :2] = s[:, :2] @ m.T
+    moved = apply_affine(strokes, affine_matrix(*view))
     return torch.from_numpy(point_features(moved, cfg.time_delta, cfg.spacing).astype(np.float32))
 
 
