@@ -53,6 +53,10 @@ class HandwritingAugment(StrictModel):
     # uniformly from this range (after splicing and re-ordering): writers space their words differently, and narrow
     # gaps teach the model to find a word boundary from the letters too ((1, 1): off; handwriting/word_gaps.py)
     word_gaps: tuple[float, float] = (1.0, 1.0)
+    # chance that a training line's ink is replaced by its own transcript written in a single-stroke font (print
+    # and joined script faces, each letter sized and placed a little differently), before the augmentation above:
+    # letter shapes no writer of the corpus uses (0: off; handwriting/font_ink.py)
+    font_ink: float = Field(0.0, ge=0.0, le=1.0)
 
     @field_validator("word_gaps")
     @classmethod
