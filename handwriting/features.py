@@ -334,11 +334,12 @@ def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: Handwriti
     ``partner()``'s line (another line by the same writer), whose words ``augment.word_order`` may re-order and
     whose word gaps ``augment.word_gaps`` may narrow or widen, and which ``augment.font_ink`` may first replace by
     the transcript written in a font."""
-    strokes = normalize_ink(ink.strokes if isinstance(ink, Ink) else ink, cfg.deskew, cfg.deslant)
+    strokes = ink.strokes if isinstance(ink, Ink) else ink
+    if aug is not None and aug.font_ink > 0 and rng.random() < aug.font_ink:
+        strokes = _font_written(text, rng) or strokes
+    strokes = normalize_ink(strokes, cfg.deskew, cfg.deslant)
     if aug is None:
         return _normalized_features(strokes, cfg, aug, rng), text
-    if aug.font_ink > 0 and rng.random() < aug.font_ink:
-        strokes = _font_written(text, cfg, rng) or strokes
     if aug.splice > 0 and partner is not None and rng.random() < aug.splice:
         strokes, text = _spliced(strokes, text, partner, cfg, rng)
     if aug.word_order > 0 and rng.random() < aug.word_order:
@@ -356,12 +357,12 @@ def ink_features_and_text(ink: Ink | list[np.ndarray], text: str, cfg: Handwriti
     return _normalized_features(strokes, cfg, aug, rng), text
 
 
-def _font_written(text: str, cfg: HandwritingFeatures, rng: random.Random) -> list[np.ndarray] | None:
+def _font_written(text: str, rng: random.Random) -> list[np.ndarray] | None:
     from .font_ink import font_line
     from .ink import make_stroke
 
     strokes = font_line(text, rng)
-    return None if strokes is None else normalize_ink([make_stroke(s) for s in strokes], cfg.deskew, cfg.deslant)
+    return None if strokes is None else [make_stroke(s) for s in strokes]
 
 
 def _spliced(strokes: list[np.ndarray], text: str, partner, cfg: HandwritingFeatures,
