@@ -60,11 +60,19 @@ class ConvSubsampler(nn.Module):
 
 
 class RecurrentStack(nn.Module):
-    """Stacked uni/bidirectional LSTM or GRU; each direction is its own module so both paths are exact."""
+    """Stacked uni/bidirectional LSTM or GRU; each direction is its own module so both paths are exact.
+
+    ``recurrent_dropout`` drops entries of the hidden-to-hidden weights in training (DropConnect, as in
+    AWD-LSTM, Merity et al. 2018): one mask per batch, the same at every step, so the recurrence cannot lean on
+    single connections; the stored weights and their names stay those of the plain cell.
+    """
 
     def __init__(self, in_dim: int, hidden: int, layers: int, rnn: str = "lstm", bidirectional: bool = True,
-                 dropout: float = 0.0, pack: str = "auto"):
+                 dropout: float = 0.0, pack: str = "auto", recurrent_dropout: float = 0.0):
         super().__init__()
+        if not 0.0 <= recurrent_dropout < 1.0:
+            raise ValueError(f"recurrent_dropout must be in [0, 1), not {recurrent_dropout}")
+        self.recurrent_dropout = recurrent_dropout
         from .sequence_classifier import recurrent_cell
 
         cell = recurrent_cell(rnn)
@@ -84,10 +92,18 @@ class RecurrentStack(nn.Module):
     def use_packing(self, device: torch.device) -> bool:
         return self.pack == "packed" or (self.pack == "auto" and device.type == "cuda")
 
-    @staticmethod
-    def _run_packed(rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def _run(self, rnn: nn.Module, x):
+        if not (self.training and self.recurrent_dropout):
+            return rnn(x)[0]
+        from torch.func import functional_call
+
+        dropped = {name: nn.functional.dropout(w, self.recurrent_dropout, True)
+                   for name, w in rnn.named_parameters() if name.rsplit(".", 1)[-1].startswith("weight_hh")}
+        return functional_call(rnn, dropped, (x,))[0]
+
+    def _run_packed(self, rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, _ = rnn(packed)
+        out = self._run(rnn, packed)
         return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -103,10 +119,10 @@ class RecurrentStack(nn.Module):
                     outs.append(reverse_padded(self._run_packed(self.backward_rnns[i], rev, lengths), lengths))
             else:
                 # forward direction over the padded batch is exact on valid steps: padding comes after them
-                outs = [fwd(x)[0]]
+                outs = [self._run(fwd, x)]
                 if self.bidirectional:
                     rev = reverse_padded(x, lengths)
-                    outs.append(reverse_padded(self.backward_rnns[i](rev)[0], lengths))
+                    outs.append(reverse_padded(self._run(self.backward_rnns[i], rev), lengths))
             x = torch.cat(outs, dim=2) * mask
         return x
 
@@ -120,17 +136,19 @@ class CTCEncoder(nn.Module):
         input_proj: optional size of a linear projection applied first.
         subsample: time subsampling factor (1, 2, 4, 8) by strided convolutions.
         context_convs: same-rate convolutions (``subsample_channels`` wide, ``context_kernel`` steps) before them.
+        recurrent_dropout: DropConnect on the recurrent weights in training (see RecurrentStack).
     """
 
     def __init__(self, input_dim: int, vocab_size: int, *, input_proj: int | None = None, subsample: int = 1,
                  subsample_channels: int = 256, rnn: str = "lstm", layers: int = 3, hidden: int = 256,
                  bidirectional: bool = True, dropout: float = 0.1, pack: str = "auto", context_convs: int = 0,
-                 context_kernel: int = 5):
+                 context_kernel: int = 5, recurrent_dropout: float = 0.0):
         super().__init__()
         self.proj = nn.Linear(input_dim, input_proj) if input_proj else None
         dim = input_proj or input_dim
         self.subsampler = ConvSubsampler(dim, subsample_channels, subsample, context_convs, context_kernel)
-        self.rnn = RecurrentStack(self.subsampler.out_dim, hidden, layers, rnn, bidirectional, dropout, pack)
+        self.rnn = RecurrentStack(self.subsampler.out_dim, hidden, layers, rnn, bidirectional, dropout, pack,
+                                  recurrent_dropout)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.rnn.out_dim, vocab_size)
         self.subsample = subsample

@@ -25,6 +25,9 @@ class CTCModelConfig(StrictModel):
     hidden: int = 256
     bidirectional: bool = True
     dropout: float = 0.1
+    # DropConnect on the hidden-to-hidden weights in training (one mask per batch): the recurrence of a model
+    # trained on a few writers cannot memorise lines through single connections
+    recurrent_dropout: float = Field(0.0, ge=0.0, lt=1.0)
     pack: Literal["auto", "packed", "padded"] = "auto"  # auto: packed on CUDA, padded(+exact reversal) on CPU
 
     @field_validator("context_kernel")
@@ -138,7 +141,8 @@ class CTCTask(Task):
         return CTCEncoder(in_dim, targets.n_out, input_proj=m.input_proj, subsample=m.subsample,
                           subsample_channels=m.subsample_channels, rnn=m.rnn, layers=m.layers, hidden=m.hidden,
                           bidirectional=m.bidirectional, dropout=m.dropout, pack=m.pack,
-                          context_convs=m.context_convs, context_kernel=m.context_kernel)
+                          context_convs=m.context_convs, context_kernel=m.context_kernel,
+                          recurrent_dropout=m.recurrent_dropout)
 
     def collate_targets(self, targets: list):
         import torch
