@@ -88,6 +88,9 @@ class RecurrentStack(nn.Module):
                 self.backward_rnns.append(cell(d, hidden, batch_first=True))
         self.dropout = nn.Dropout(dropout)
         self.out_dim = hidden * dirs
+        # every cell of the stack names its hidden-to-hidden weights alike: found once, not on every call
+        self._recurrent_weights = [name for name, _ in self.forward_rnns[0].named_parameters()
+                                   if name.rsplit(".", 1)[-1].startswith("weight_hh")]
 
     def use_packing(self, device: torch.device) -> bool:
         return self.pack == "packed" or (self.pack == "auto" and device.type == "cuda")
@@ -97,8 +100,8 @@ class RecurrentStack(nn.Module):
             return rnn(x)[0]
         from torch.func import functional_call
 
-        dropped = {name: nn.functional.dropout(w, self.recurrent_dropout, True)
-                   for name, w in rnn.named_parameters() if name.rsplit(".", 1)[-1].startswith("weight_hh")}
+        dropped = {name: nn.functional.dropout(rnn.get_parameter(name), self.recurrent_dropout, True)
+                   for name in self._recurrent_weights}
         return functional_call(rnn, dropped, (x,))[0]
 
     def _run_packed(self, rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
