@@ -622,10 +622,29 @@ def render_doc(section: dict, rows: list[Row] = ROWS) -> str:
         if rec.get("error"):
             out += ["", "Error:", "```", rec["error"], "```"]
         out.append("")
-    if section.get("machine"):
-        m = section["machine"]
-        out.append(f"Machine: {m.get('cpu')}, {m.get('cores')} cores, Python {m.get('python')}.")
+    out += machines_lines(rows, recs, section.get("machine"))
     return "\n".join(out).rstrip() + "\n"
+
+
+def machines_lines(rows: list[Row], recs: dict, shared: dict | None) -> list[str]:
+    """Which machine ran which row; rows recorded before rows kept their own machine fall under ``shared``, the one
+    machine the matrix used to record for all of them (the last row's)."""
+    def name(m: dict) -> str:
+        return f"{m.get('cpu')}, {m.get('cores')} cores, Python {m.get('python')}"
+
+    by_machine: dict[str, list[str]] = {}
+    older = []
+    for r in rows:
+        rec = recs.get(r.id)
+        if rec and rec.get("machine"):
+            by_machine.setdefault(name(rec["machine"]), []).append(r.id)
+        elif rec:
+            older.append(r.id)
+    out = [f"Machine: {m} ({', '.join(ids)})." for m, ids in by_machine.items()]
+    if older and shared:
+        out.append(f"Rows recorded before each row kept its machine ({', '.join(older)}): the matrix recorded one "
+                   f"machine for all of them, {name(shared)}.")
+    return out
 
 
 def write_doc(section: dict, path: Path = DOC) -> None:
@@ -693,9 +712,10 @@ def main(argv: list[str] | None = None) -> int:
     results_lock = threading.Lock()
 
     def one(row: Row) -> None:
-        rec = run_row(row, log)
+        # each row keeps the machine it ran on: rows are rerun one at a time, sessions apart, on other machines
+        rec = {**run_row(row, log), "machine": machine()}
         with results_lock:
-            sec = merge_results(args.results, {row.id: rec}, {"machine": machine()})
+            sec = merge_results(args.results, {row.id: rec})
             write_doc(sec, args.doc)
         if rec["outcome"] == "failed":
             failed.append(row.id)

@@ -165,6 +165,19 @@ def test_doc_lists_every_row_and_results(rm):
     assert "OMP_NUM_THREADS=1 suite train y" in text and "suite prepare x" in text
 
 
+def test_doc_names_each_rows_machine(rm):
+    base = {"exit_code": 0, "outcome": "learned", "wall_minutes": 1.0, "test_metric": 0.1}
+    recs = {"speech-an4": {**base, "machine": {"cpu": "Xeon", "cores": 2, "python": "3.11.7"}},
+            "speech-fsdd-1spk": {**base, "machine": {"cpu": "Xeon", "cores": 2, "python": "3.11.7"}},
+            "handwriting-unipen-100": dict(base)}
+    lines = rm.render_doc({"rows": recs, "machine": {"cpu": "EPYC", "cores": 2, "python": "3.11.7"}}).splitlines()
+    assert "Machine: Xeon, 2 cores, Python 3.11.7 (speech-fsdd-1spk, speech-an4)." in lines
+    older = next(ln for ln in lines if ln.startswith("Rows recorded before"))
+    assert "(handwriting-unipen-100)" in older and older.endswith("EPYC, 2 cores, Python 3.11.7.")
+    # no machine recorded for the older rows: none is named for them
+    assert not any(ln.startswith("Rows recorded before") for ln in rm.render_doc({"rows": recs}).splitlines())
+
+
 def test_main_runs_pending_rows_in_parallel_then_skips_them(rm, tmp_path, monkeypatch):
     results, doc = tmp_path / "results.json", tmp_path / "matrix.md"
     results.write_text(json.dumps({"benchmarks": {"x": 1}}))
@@ -194,6 +207,9 @@ def test_main_runs_pending_rows_in_parallel_then_skips_them(rm, tmp_path, monkey
     saved = json.loads(results.read_text())
     assert saved["benchmarks"] == {"x": 1}
     assert set(saved["recipe_matrix"]["rows"]) == {"speech-an4", "speech-fsdd-1spk"}
+    # each row records the machine it ran on; the section keeps none of its own
+    assert all(r["machine"] == rm.machine() for r in saved["recipe_matrix"]["rows"].values())
+    assert "machine" not in saved["recipe_matrix"]
     assert "| speech-an4 |" in doc.read_text() and "3 (nothing learned)" in doc.read_text()
     calls.clear()
     assert rm.main(argv[:3] + argv[5:]) == 0  # recorded: nothing reruns
