@@ -207,16 +207,15 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def merge_results(path: Path, records: dict[str, dict], meta: dict | None = None) -> dict:
-    """Add/replace rows of the "recipe_matrix" section of ``path``; every other key of the file, and other rows,
-    stay as they are. Returns the section as written."""
+def merge_results(path: Path, records: dict[str, dict]) -> dict:
+    """Add/replace rows of the "recipe_matrix" section of ``path``; every other key of the file and of the section,
+    and other rows, stay as they are. Returns the section as written."""
     with locked(path):
         try:
             doc = json.loads(path.read_text())
         except FileNotFoundError:
             doc = {}
         section = dict(doc.get(KEY) or {})
-        section.update(meta or {})
         section["rows"] = {**section.get("rows", {}), **records}
         doc[KEY] = section
         atomic_write(path, json.dumps(doc, indent=2) + "\n")

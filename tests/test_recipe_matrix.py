@@ -73,15 +73,15 @@ def test_merge_keeps_other_keys_and_rows(rm, tmp_path):
               "recipe_matrix": {"machine": {"cpu": "old"}, "rows": {"old-row": {"outcome": "learned", "v": 1},
                                                                     "redo": {"outcome": "failed"}}}}
     path.write_text(json.dumps(before))
-    sec = rm.merge_results(path, {"redo": {"outcome": "learned"}, "new": {"outcome": "nothing learned"}},
-                           {"machine": {"cpu": "new"}})
+    sec = rm.merge_results(path, {"redo": {"outcome": "learned"}, "new": {"outcome": "nothing learned"}})
     doc = json.loads(path.read_text())
     assert doc["benchmarks"] == before["benchmarks"] and doc["forecast"] == {"a": 1}
     assert doc["machine"] == {"cpu": "x"}  # the file's own header is not the section's
     rows = doc["recipe_matrix"]["rows"]
     assert rows == {"old-row": {"outcome": "learned", "v": 1}, "redo": {"outcome": "learned"},
                     "new": {"outcome": "nothing learned"}}
-    assert doc["recipe_matrix"]["machine"] == {"cpu": "new"} and sec == doc["recipe_matrix"]
+    # the machine the older rows share stays: the document names it for them
+    assert doc["recipe_matrix"]["machine"] == {"cpu": "old"} and sec == doc["recipe_matrix"]
     assert rm.read_results(path) == doc["recipe_matrix"]
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".results*"))  # no temp files left
 
