@@ -560,7 +560,9 @@ def render_doc(section: dict, rows: list[Row] = ROWS) -> str:
         "",
         "*plateau*: the verdict fired (exit 3) or the test metric is no better than the null model "
         f"(WER/CER >= {NULL_ERROR}, accuracy <= majority class + {ACC_MARGIN}). *best valid*: the validation "
-        "metric stored in the bundle (the automatic split's held-out part).",
+        "metric stored in the bundle (the automatic split's held-out part). *wall min (budget)*: the whole "
+        "`suite train` run against the recipe's `train.max_minutes`, which counts training only: the video "
+        "recipes with a feature cache fill it first (~5 s a clip with 10 views; docs/video.md, \"Time\").",
         "",
         "| row | recipe | training data | test | metric | target | exit | steps | wall min (budget) | "
         "load avg | best valid | **test** | met | plateau |",
