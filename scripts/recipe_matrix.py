@@ -412,17 +412,6 @@ def count_lines(path: Path) -> int | None:
     return sum(1 for line in path.open() if line.strip()) if path.is_file() else None
 
 
-def ended_by(log_text: str, steps: int | None, budget: dict) -> str:
-    """What stopped training, from the trainer's log (Lightning's timer stops silently: what is left)."""
-    if "early stop:" in log_text:
-        return "early stop"
-    if steps is not None and budget.get("max_steps") and steps >= budget["max_steps"]:
-        return "step budget"
-    if "`max_epochs=" in log_text:
-        return "epochs"
-    return "time budget"
-
-
 def run_row(row: Row, log) -> dict:
     """Train and evaluate one row; returns its record (also written to RUN/result.json)."""
     run = ROOT / run_dir(row)
@@ -465,7 +454,7 @@ def run_row(row: Row, log) -> dict:
         rec["best_valid"] = _num(metrics.get(f"val/{row.metric}"))
         rec["valid_null_error"] = _num(metrics.get("val/null_error"))
         rec["verdict"] = metrics.get("verdict")
-        rec["ended_by"] = ended_by(log_text, rec["steps"], budget)
+        rec["ended_by"] = metrics.get("ended_by")  # the trainer's own account (suite.ending)
         t1 = time.time()
         ev = subprocess.run([exe, *evaluate_argv(row)[1:]], cwd=ROOT, env=env, capture_output=True, text=True)
         rec["evaluate_minutes"] = round((time.time() - t1) / 60, 2)

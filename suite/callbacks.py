@@ -100,6 +100,7 @@ class PlateauAwareEarlyStopping(L.Callback):
         self.best_progress = 0.0
         self.waited = 0
         self.left_plateau = False
+        self.stopped = False  # this rule ended the run (suite.ending says so)
 
     def on_validation_end(self, trainer, pl_module):
         if trainer.sanity_checking:
@@ -117,15 +118,16 @@ class PlateauAwareEarlyStopping(L.Callback):
         improved = score < (self.best, self.best_loss)
         if improved:
             (self.best, self.best_loss), self.best_progress, self.waited = score, progress, 0
+        else:
+            self.waited += 1
         if getattr(pl_module, "cooldown", None) is not None:  # annealing: the run ends with the cool-down
             if pl_module.cooldown_done():
-                trainer.should_stop = True
+                trainer.should_stop = self.stopped = True
                 if trainer.is_global_zero:
                     print("early stop: the cool-down is over", file=sys.stderr, flush=True)
             return
         if improved:
             return
-        self.waited += 1
         if (self.waited >= self.patience and progress - self.best_progress >= self.fraction
                 and trainer.global_step >= self.min_steps):
             if self.cooldown > 0 and pl_module.start_cooldown(self.cooldown):
@@ -134,7 +136,7 @@ class PlateauAwareEarlyStopping(L.Callback):
                           f"to zero over {100 * self.cooldown:.0f}% of the budget, then the run stops",
                           file=sys.stderr, flush=True)
                 return
-            trainer.should_stop = True
+            trainer.should_stop = self.stopped = True
             if trainer.is_global_zero:
                 print(f"early stop: no better validation for {self.waited} checks "
                       f"({100 * (progress - self.best_progress):.0f}% of the budget)", file=sys.stderr, flush=True)

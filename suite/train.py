@@ -16,6 +16,7 @@ from .config import apply_overrides, build_config, read_yaml
 from .data import BucketBatchSampler, ManifestDataset, ResumableLoader, collate
 from .device import lightning_precision, pin_memory, select_device
 from .ema import EMA
+from .ending import how_training_ended
 from .errors import SuiteError
 from .io import atomic_write_text
 from .lightning_module import SuiteModule
@@ -200,9 +201,10 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
     if t.ema_decay:
         callbacks.append(EMA(t.ema_decay))
     callbacks += list(extra_callbacks or [])
+    stopper = None
     if t.early_stop_patience:
-        callbacks.append(PlateauAwareEarlyStopping(t.early_stop_patience, t.early_stop_fraction, t.min_steps,
-                                                   t.cooldown))
+        stopper = PlateauAwareEarlyStopping(t.early_stop_patience, t.early_stop_fraction, t.min_steps, t.cooldown)
+        callbacks.append(stopper)
     # logs/version_N/ per attempt: a resumed run adds a folder instead of overwriting the earlier logs
     csv_logger = L.pytorch.loggers.CSVLogger(run, name="logs")
     loggers = [csv_logger, L.pytorch.loggers.TensorBoardLogger(run, name="logs", version=csv_logger.version,
@@ -268,6 +270,9 @@ def train(config_path: str, overrides: list[str], out: str | None, resume: bool 
         print(f"skipped {len(module.skipped)} corrupt sample(s) during training", file=sys.stderr)
         metrics["skipped"] = len(module.skipped)
     metrics["steps"] = trainer.global_step
+    metrics["ended_by"], ending = how_training_ended(trainer.global_step, t.max_steps, module.time_progress(), stopper)
+    if trainer.is_global_zero:
+        print(ending, file=sys.stderr)
     reason = judge(task, metrics.get("val/error"), module.null_error, module.loss_trace, module.valid_samples)
     if module.null_error is not None:
         metrics["val/null_error"] = module.null_error

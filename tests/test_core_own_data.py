@@ -124,6 +124,28 @@ def test_training_without_valid_manifest_holds_out_part_of_train(tmp_path, capsy
     train = [json.loads(x) for x in (tmp_path / "run/split/train.jsonl").read_text().splitlines()]
     assert len(valid) + len(train) == 40 and {r["speaker"] for r in valid}.isdisjoint({r["speaker"] for r in train})
     assert (tmp_path / "run/model.pt").is_file()
+    assert "training ended by its step budget (train.max_steps) after 4 updates" in err
+    assert torch.load(tmp_path / "run/model.pt", weights_only=True)["metrics"]["ended_by"] == "step budget"
+
+
+def test_the_run_says_what_ended_it_and_which_budget_to_raise():
+    from types import SimpleNamespace
+
+    from suite.ending import how_training_ended
+
+    def stopper(stopped=False, waited=0, left_plateau=True):
+        return SimpleNamespace(stopped=stopped, waited=waited, patience=5, left_plateau=left_plateau)
+
+    assert how_training_ended(900, 20000, 0.6, stopper(stopped=True, waited=9)) == (
+        "early stop", "training ended by early stopping after 900 updates")
+    kind, line = how_training_ended(4426, 20000, 1.0, stopper(waited=2))  # no plateau yet when the clock ran out
+    assert kind == "time budget" and line.endswith("(the best validation 2 check(s) before the end, patience 5): "
+                                                   "a larger train.max_minutes may help")
+    kind, line = how_training_ended(4426, 20000, 1.0, stopper(waited=5))  # flat for the stopper's patience: no hint
+    assert kind == "time budget" and line == "training ended by its time budget (train.max_minutes) after 4426 updates"
+    assert how_training_ended(4426, 20000, 1.0, stopper(left_plateau=False))[1].endswith("after 4426 updates")
+    assert how_training_ended(100, 100, 0.2, None)[0] == "step budget"
+    assert how_training_ended(100, -1, None, None)[0] == "epochs"
 
 
 # --- the verdict ----------------------------------------------------------------------------------------
