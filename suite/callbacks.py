@@ -100,6 +100,7 @@ class PlateauAwareEarlyStopping(L.Callback):
         self.best_progress = 0.0
         self.waited = 0
         self.left_plateau = False
+        self.plateau_seen = False  # the rule was met (a cool-down began or the run stopped)
         self.stopped = False  # this rule ended the run (suite.ending says so)
 
     def on_validation_end(self, trainer, pl_module):
@@ -130,6 +131,7 @@ class PlateauAwareEarlyStopping(L.Callback):
             return
         if (self.waited >= self.patience and progress - self.best_progress >= self.fraction
                 and trainer.global_step >= self.min_steps):
+            self.plateau_seen = True
             if self.cooldown > 0 and pl_module.start_cooldown(self.cooldown):
                 if trainer.is_global_zero:
                     print(f"plateau: no better validation for {self.waited} checks; the learning rate now falls "
@@ -143,7 +145,7 @@ class PlateauAwareEarlyStopping(L.Callback):
 
     def state_dict(self):
         return {"best": self.best, "best_loss": self.best_loss, "best_progress": self.best_progress,
-                "waited": self.waited, "left_plateau": self.left_plateau}
+                "waited": self.waited, "left_plateau": self.left_plateau, "plateau_seen": self.plateau_seen}
 
     def load_state_dict(self, state_dict):
         for k, v in state_dict.items():

@@ -7,9 +7,9 @@ SETTINGS = {"step budget": "train.max_steps", "time budget": "train.max_minutes"
 def how_training_ended(steps: int, max_steps: int, time_progress: float | None, stopper) -> tuple[str, str]:
     """``(kind, line)``; kind is "early stop", "step budget", "time budget" or "epochs".
 
-    ``stopper`` is the run's PlateauAwareEarlyStopping (None without one). A run ended by a budget before the
-    stopper's patience ran out says which setting to raise: on a slower machine the same minutes hold fewer
-    updates.
+    ``stopper`` is the run's PlateauAwareEarlyStopping (None without one). A run that left the null model's
+    plateau and was ended by a budget before early stopping's rule was met says which setting to raise: on a
+    slower machine the same minutes hold fewer updates.
     """
     if stopper is not None and stopper.stopped:
         return "early stop", f"training ended by early stopping after {steps} updates"
@@ -20,7 +20,7 @@ def how_training_ended(steps: int, max_steps: int, time_progress: float | None, 
     else:
         kind = "epochs"
     line = f"training ended by its {kind} ({SETTINGS[kind]}) after {steps} updates"
-    if stopper is not None and stopper.left_plateau and stopper.waited < stopper.patience:
+    if stopper is not None and stopper.left_plateau and not stopper.plateau_seen:
         line += (f"; early stopping had seen no plateau yet (the best validation {stopper.waited} check(s) before "
                  f"the end, patience {stopper.patience}): a larger {SETTINGS[kind]} may help")
     return kind, line

@@ -133,15 +133,17 @@ def test_the_run_says_what_ended_it_and_which_budget_to_raise():
 
     from suite.ending import how_training_ended
 
-    def stopper(stopped=False, waited=0, left_plateau=True):
-        return SimpleNamespace(stopped=stopped, waited=waited, patience=5, left_plateau=left_plateau)
+    def stopper(stopped=False, waited=0, left_plateau=True, plateau_seen=False):
+        return SimpleNamespace(stopped=stopped, waited=waited, patience=5, left_plateau=left_plateau,
+                               plateau_seen=plateau_seen)
 
     assert how_training_ended(900, 20000, 0.6, stopper(stopped=True, waited=9)) == (
         "early stop", "training ended by early stopping after 900 updates")
     kind, line = how_training_ended(4426, 20000, 1.0, stopper(waited=2))  # no plateau yet when the clock ran out
     assert kind == "time budget" and line.endswith("(the best validation 2 check(s) before the end, patience 5): "
                                                    "a larger train.max_minutes may help")
-    kind, line = how_training_ended(4426, 20000, 1.0, stopper(waited=5))  # flat for the stopper's patience: no hint
+    # the rule met (a cool-down under way when the clock ran out): no hint
+    kind, line = how_training_ended(4426, 20000, 1.0, stopper(waited=1, plateau_seen=True))
     assert kind == "time budget" and line == "training ended by its time budget (train.max_minutes) after 4426 updates"
     assert how_training_ended(4426, 20000, 1.0, stopper(left_plateau=False))[1].endswith("after 4426 updates")
     assert how_training_ended(100, 100, 0.2, None)[0] == "step budget"

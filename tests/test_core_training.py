@@ -359,6 +359,7 @@ def test_on_the_plateau_a_cooldown_anneals_before_the_run_stops():
     for err in (0.3, 0.3, 0.3):  # a best, then two checks without progress: the rule is met
         validate(err)
     assert not trainer.should_stop and module.cooldown == (0.5, lr_at_plateau, 0.1)
+    assert stopper.plateau_seen and not stopper.stopped  # what ends the run is the cool-down's end
     clock["progress"] = 0.55  # half-way through the cool-down: half the LR it started from
     assert module._lr_multiplier(450, total, warm) == pytest.approx(lr_at_plateau / 2)
     validate(0.25)
@@ -366,7 +367,7 @@ def test_on_the_plateau_a_cooldown_anneals_before_the_run_stops():
     clock["progress"] = 0.6
     assert module._lr_multiplier(500, total, warm) == pytest.approx(0.0)
     validate(0.26)
-    assert trainer.should_stop
+    assert trainer.should_stop and stopper.stopped
     # 0 stops at once, as before; onecycle cannot anneal from where it is, so it stops at once too
     for cooldown, schedule in ((0.0, "cosine"), (0.1, "onecycle")):
         module.cooldown, trainer.should_stop = None, False
