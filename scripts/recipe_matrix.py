@@ -428,7 +428,6 @@ def run_row(row: Row, log) -> dict:
     with LoadSampler() as load, open(run / "train.log", "w") as fh:
         rc = subprocess.call([exe, *train_argv(row)[1:]], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     wall = (time.time() - t0) / 60
-    log_text = (run / "train.log").read_text(errors="replace")
     rec: dict = {
         "id": row.id, "domain": row.domain, "recipe": row.recipe, "corpus": row.corpus,
         "valid": row.valid or "auto", "metric": row.metric, "target": row.target,
@@ -466,7 +465,7 @@ def run_row(row: Row, log) -> dict:
             rec["outcome"] = "failed"
             rec["error"] = f"evaluate exit {ev.returncode}: {ev.stderr.strip()[-500:]}"
     else:
-        rec["error"] = "\n".join(log_text.strip().splitlines()[-5:])
+        rec["error"] = "\n".join((run / "train.log").read_text(errors="replace").strip().splitlines()[-5:])
     value = _num((rec.get("test") or {}).get(row.metric))
     rec["test_metric"] = value
     majority = None
